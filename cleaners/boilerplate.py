@@ -1,0 +1,265 @@
+"""Step 4: boilerplate removal by category, line by line, every decision explained.
+
+The text is split into blocks (non-empty lines: in scraped text a line is a paragraph, a
+heading or a widget). Each block is either kept or given a category and the rule that
+decided. The passes, in order (thresholds in ``rules/structure.toml``):
+
+1. **Phrase rules** (``rules/<category>.toml``): strong textual evidence such as "Leave a
+   Reply", "pic.twitter.com/...", "By submitting your email ... newsletter".
+2. **Structural line rules**: an embedded tweet's body just before its "— Name (@handle)
+   date" line; lists of dated headlines; entity-name lines that only echo the start of
+   the next paragraph (``heading_noise``).
+3. **Regions**: a widget is more than its one tell-tale line. Short lines next to evidence
+   are absorbed into its region ("Do you trust the main stream media?" above a sign-up
+   form), and two pieces of evidence of the same category close together are joined, over
+   long lines only in the tail of the text, where teaser cards and appeals live.
+4. **Lead labels and repeated headlines**: short label lines before the article body
+   ("Europe", "Blinken-lavrov"); a headline repeated within a few lines after the body has
+   started is a teaser card (image alt text + title), which seeds a ``related`` region.
+
+The article body itself (long sentence-like lines) is only removed by phrase rules that
+allow long lines or by a region bridge in the tail: removing article text is worse than
+leaving junk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator
+
+from .rules import load_rules
+
+_BLOCK = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\w[\w'’.-]*")
+_TERMINAL = ".!?:;,\"”’)"
+
+
+@dataclass
+class Block:
+    """One non-empty line of the current text."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    words: int
+    category: str | None = None
+    rule: str | None = None
+    evidence: bool = False
+
+    def assign(self, category: str, rule: str, evidence: bool = False) -> None:
+        self.category, self.rule, self.evidence = category, rule, evidence
+
+
+@dataclass(frozen=True)
+class PhraseRule:
+    category: str
+    name: str
+    pattern: re.Pattern[str]
+    max_words: int
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    phrases: tuple[PhraseRule, ...]
+    growing: frozenset[str]
+    connectors: frozenset[str]
+    dated_item: re.Pattern[str]
+    thresholds: dict[str, Any]
+
+
+@lru_cache(maxsize=4)
+def rulebook(strictness: str) -> Rulebook:
+    """Compile the rule files once per process and strictness level."""
+    structure = load_rules("structure")
+    phrases: list[PhraseRule] = []
+    growing: set[str] = set()
+    for category in structure["phrase_order"]:
+        data = load_rules(category)
+        if data.get("grows"):
+            growing.add(category)
+        phrases.extend(
+            PhraseRule(category, p["name"], re.compile(p["pattern"]), p["max_words"]) for p in data["phrase"]
+        )
+    return Rulebook(
+        phrases=tuple(phrases),
+        growing=frozenset(growing),
+        connectors=frozenset(structure["name_connectors"]),
+        dated_item=re.compile(structure["dated_item_pattern"]),
+        thresholds=dict(structure[strictness]),
+    )
+
+
+def split_blocks(text: str) -> list[Block]:
+    return [
+        Block(i, m.start(), m.end(), m.group(), len(_WORD.findall(m.group())))
+        for i, m in enumerate(_BLOCK.finditer(text))
+    ]
+
+
+def classify_blocks(text: str, strictness: str = "balanced") -> list[Block]:
+    """Split ``text`` into blocks and decide, for each, keep (category None) or remove."""
+    book = rulebook(strictness)
+    blocks = split_blocks(text)
+    if not blocks:
+        return blocks
+    t = book.thresholds
+    _apply_phrase_rules(blocks, book)
+    _tweet_bodies(blocks)
+    _dated_lists(blocks, book.dated_item, t["dated_list_min_items"])
+    _heading_noise(blocks, book.connectors, t)
+    tail_start = int(len(text) * t["tail_fraction"])
+    _grow_regions(blocks, book.growing, t, tail_start)
+    body_start = _body_start(blocks, t["body_min_words"])
+    _lead_labels(blocks, body_start, t["lead_label_max_words"])
+    _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"])
+    _grow_regions(blocks, book.growing, t, tail_start)
+    return blocks
+
+
+# --- pass 1: phrases -------------------------------------------------------------------
+
+
+def _apply_phrase_rules(blocks: list[Block], book: Rulebook) -> None:
+    for block in blocks:
+        for rule in book.phrases:
+            if block.words <= rule.max_words and rule.pattern.search(block.text):
+                block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
+                break
+
+
+# --- pass 2: structural line rules -----------------------------------------------------
+
+
+def _tweet_bodies(blocks: list[Block]) -> None:
+    """The line before a "— Name (@handle) date" attribution is the embedded post."""
+    for prev, block in zip(blocks, blocks[1:]):
+        if block.rule == "social.tweet_attribution" and prev.words <= 80 and prev.category in (None, "social"):
+            if prev.category is None:
+                prev.assign("social", "social.embedded_post", evidence=True)
+
+
+def _dated_lists(blocks: list[Block], pattern: re.Pattern[str], min_items: int) -> None:
+    """Runs of "Headline - Month D, YYYY" lines are lists of other stories."""
+    run: list[Block] = []
+    for block in [*blocks, None]:
+        if block is not None and block.category is None and block.words <= 30 and pattern.search(block.text):
+            run.append(block)
+            continue
+        if len(run) >= min_items:
+            for item in run:
+                item.assign("related", "related.dated_headline_list", evidence=True)
+        run = []
+
+
+def _is_name_line(block: Block, connectors: frozenset[str], max_words: int) -> bool:
+    words = block.text.split()
+    if not 1 <= len(words) <= max_words or block.text.rstrip()[-1] in _TERMINAL:
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in connectors for w in words) and words[0][0].isupper()
+
+
+def _heading_noise(blocks: list[Block], connectors: frozenset[str], t: dict[str, Any]) -> None:
+    """Entity-name lines ("Bucha and Mariupol") echoed verbatim by the next paragraph.
+
+    Real subheadings are sentences with lowercase words; these lines are keyword widgets
+    that a scraper pulled in before each paragraph.
+    """
+    for block, nxt in zip(blocks, blocks[1:]):
+        if (
+            block.category is None
+            and nxt.words >= t["heading_noise_next_min_words"]
+            and _is_name_line(block, connectors, t["heading_noise_max_words"])
+            and block.text.strip() in nxt.text
+        ):
+            block.assign("heading_noise", "heading_noise.entity_echo")
+
+
+# --- pass 3: regions -------------------------------------------------------------------
+
+
+def _grow_regions(blocks: list[Block], growing: frozenset[str], t: dict[str, Any], tail_start: int) -> None:
+    for block in list(blocks):
+        if block.evidence and block.category in growing:
+            _absorb_neighbours(blocks, block, t)
+    _bridge(blocks, growing, t, tail_start)
+
+
+def _absorb_neighbours(blocks: list[Block], seed: Block, t: dict[str, Any]) -> None:
+    """Short unassigned lines next to evidence belong to the same widget."""
+    for step in (-1, 1):
+        i = seed.index + step
+        taken = 0
+        while 0 <= i < len(blocks) and taken < t["absorb_max_lines"]:
+            block = blocks[i]
+            if block.category is None and block.words <= t["short_max_words"]:
+                block.assign(seed.category, f"{seed.category}.region")
+                taken += 1
+            elif block.category != seed.category:
+                break
+            i += step
+
+
+def _bridge(blocks: list[Block], growing: frozenset[str], t: dict[str, Any], tail_start: int) -> None:
+    """Join two pieces of same-category evidence that are at most a few lines apart."""
+    last_evidence: dict[str, int] = {}
+    for block in blocks:
+        if not (block.evidence and block.category in growing):
+            continue
+        prev = last_evidence.get(block.category)
+        if prev is not None and 0 < block.index - prev - 1 <= t["bridge_max_lines"]:
+            between = blocks[prev + 1 : block.index]
+            short_only = all(b.words <= t["short_max_words"] for b in between if b.category is None)
+            if short_only or blocks[prev].start >= tail_start:
+                for b in between:
+                    if b.category is None:
+                        b.assign(block.category, f"{block.category}.region")
+        last_evidence[block.category] = block.index
+
+
+# --- pass 4: lead labels and repeated headlines -----------------------------------------
+
+
+def _body_start(blocks: list[Block], min_words: int) -> int:
+    """Index of the first unassigned line that reads like article prose."""
+    for block in blocks:
+        if block.category is None and block.words >= min_words:
+            return block.index
+    return len(blocks)
+
+
+def _lead_labels(blocks: list[Block], body_start: int, max_words: int) -> None:
+    for block in blocks[:body_start]:
+        if block.category is None and block.words <= max_words and block.text.rstrip()[-1] not in _TERMINAL:
+            block.assign("navigation", "navigation.lead_label")
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def _open_to_teaser(block: Block) -> bool:
+    """Unassigned, or absorbed into a related region: a repeated line there is a teaser."""
+    return block.category is None or block.rule == "related.region"
+
+
+def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_words: int) -> None:
+    """A line repeated within ``window`` lines: before the body a duplicate, after it a teaser."""
+    for block in blocks:
+        if not _open_to_teaser(block) or not 3 <= block.words <= max_words:
+            continue
+        key = _normalised(block.text)
+        for other in blocks[block.index + 1 : block.index + 1 + window]:
+            if _open_to_teaser(other) and _normalised(other.text) == key:
+                if block.index < body_start:
+                    other.assign("navigation", "navigation.repeated_line")
+                else:
+                    block.assign("related", "related.teaser_headline", evidence=True)
+                    other.assign("related", "related.teaser_headline", evidence=True)
+                break
+
+
+def removed_blocks(blocks: list[Block]) -> Iterator[Block]:
+    return (b for b in blocks if b.category is not None)

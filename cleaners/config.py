@@ -1,0 +1,96 @@
+"""Cleaning options: built-in defaults, optionally overridden by a TOML file.
+
+A config file only needs the keys it changes, e.g.::
+
+    [typos]
+    enabled = false
+
+    [boilerplate]
+    strictness = "conservative"
+
+Unknown keys are an error (a typo in a config file should not be silently ignored).
+The config hash recorded in every record and manifest is the sha256 of the canonical JSON
+of the *effective* config, so two files that mean the same thing hash the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EncodingOptions(_Section):
+    enabled: bool = True
+    uncurl_quotes: bool = Field(False, description="Turn curly quotes into straight ones.")
+    fix_latin_ligatures: bool = False
+    normalization: Literal["NFC", "NFKC", "none"] = "NFC"
+
+
+class SpacingOptions(_Section):
+    enabled: bool = True
+
+
+class BoilerplateOptions(_Section):
+    enabled: bool = True
+    strictness: Literal["conservative", "balanced", "aggressive"] = "balanced"
+
+
+class TypoOptions(_Section):
+    enabled: bool = True
+    name_variants: bool = Field(True, description="Unify rare spellings of names with a dominant form.")
+    languages: list[str] = Field(default_factory=lambda: ["en"], description="Languages with a dictionary.")
+
+
+class LanguageOptions(_Section):
+    enabled: bool = True
+    prefix_chars: int = Field(2000, ge=100, description="Detect on this many leading characters (speed).")
+    seed: int = 0
+
+
+class LimitOptions(_Section):
+    max_bytes: int = Field(5_000_000, ge=1, description="Inputs larger than this are rejected.")
+
+
+class CleanConfig(_Section):
+    encoding: EncodingOptions = EncodingOptions()
+    spacing: SpacingOptions = SpacingOptions()
+    boilerplate: BoilerplateOptions = BoilerplateOptions()
+    typos: TypoOptions = TypoOptions()
+    language: LanguageOptions = LanguageOptions()
+    limits: LimitOptions = LimitOptions()
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be read or does not validate."""
+
+
+def load_config(path: str | Path | None) -> CleanConfig:
+    """Built-in defaults, overridden by the TOML file at ``path`` when given."""
+    if path is None or str(path) == "":
+        return CleanConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    try:
+        return CleanConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"config file {path} is invalid:\n{exc}") from exc

@@ -1,0 +1,71 @@
+"""Step 2: encoding repair with ftfy, one explained edit per changed stretch.
+
+ftfy works line by line here: lines are where mojibake lives, and a line-sized diff keeps
+the recorded edits small and exact. ftfy's own explanation (``fix_and_explain``) names the
+fixes it applied; that name becomes the edit's ``rule``. Pure-ASCII lines without control
+characters cannot need a fix and are skipped (most of the text: this is the speed path).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+
+import ftfy
+
+from .config import EncodingOptions
+from .edits import ProposedEdit, apply_edits
+from .record import Edit
+from .textmap import TrackedText
+
+_LINE = re.compile(r"[^\n]+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")
+
+
+@lru_cache(maxsize=8)
+def _ftfy_config(options: EncodingOptions) -> ftfy.TextFixerConfig:
+    return ftfy.TextFixerConfig(
+        uncurl_quotes=options.uncurl_quotes,
+        fix_latin_ligatures=options.fix_latin_ligatures,
+        fix_character_width=False,  # would turn full-width CJK punctuation into ASCII
+        fix_line_breaks=False,  # line structure is handled by the spacing step
+        normalization=None if options.normalization == "none" else options.normalization,
+        explain=True,
+    )
+
+
+def _needs_ftfy(line: str) -> bool:
+    return not line.isascii() or _ASCII_CONTROL.search(line) is not None
+
+
+def _rule_name(explanation: list | None) -> str:
+    if not explanation:
+        return "ftfy"
+    return "ftfy:" + "+".join(step.parameter for step in explanation)
+
+
+def _diff_edits(before: str, after: str, offset: int, rule: str) -> list[ProposedEdit]:
+    """Smallest replacements turning ``before`` into ``after`` (offsets into the text)."""
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    return [
+        ProposedEdit(offset + i1, offset + i2, after[j1:j2], "encoding", rule)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[TrackedText, list[Edit]]:
+    """Fix mojibake, control characters and Unicode normalisation, explaining each edit."""
+    if not options.enabled:
+        return tracked, []
+    config = _ftfy_config(options)
+    proposed: list[ProposedEdit] = []
+    for match in _LINE.finditer(tracked.text):
+        line = match.group()
+        if not _needs_ftfy(line):
+            continue
+        fixed, explanation = ftfy.fix_and_explain(line, config=config)
+        if fixed != line:
+            proposed.extend(_diff_edits(line, fixed, match.start(), _rule_name(explanation)))
+    return apply_edits(tracked, proposed)

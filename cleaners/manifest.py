@@ -1,0 +1,110 @@
+"""The run manifest and run summary, built from shard summaries.
+
+``manifest.json`` is what a downstream job reads to know a run is complete and what it
+contains: counts that add up (inputs = records + rejects), every shard with its record
+count and sha256, and the config hash and version that produced them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from . import __version__
+from .batch import ShardSummary
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    inputs: int
+    records: int
+    rejects: int
+    chars_in: int
+    chars_out: int
+    removals: dict[str, int]
+    languages: dict[str, int]
+    reject_reasons: dict[str, int]
+
+
+def totals(summaries: Sequence[ShardSummary]) -> RunTotals:
+    removals: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for s in summaries:
+        removals.update(s.removals)
+        languages.update(s.languages)
+        reasons.update(r["reason"] for r in s.rejects)
+    return RunTotals(
+        inputs=sum(s.inputs for s in summaries),
+        records=sum(s.records for s in summaries),
+        rejects=sum(len(s.rejects) for s in summaries),
+        chars_in=sum(s.chars_in for s in summaries),
+        chars_out=sum(s.chars_out for s in summaries),
+        removals=dict(sorted(removals.items())),
+        languages=dict(sorted(languages.items())),
+        reject_reasons=dict(sorted(reasons.items())),
+    )
+
+
+def build_manifest(
+    *,
+    run_id: str,
+    flow_run_id: str | None,
+    started_at: str,
+    ended_at: str,
+    config_hash: str,
+    config: dict,
+    sources: list[str],
+    summaries: Sequence[ShardSummary],
+    rejects_sha256: str,
+) -> dict:
+    t = totals(summaries)
+    if t.inputs != t.records + t.rejects:
+        raise AssertionError(f"accounting error: {t.inputs} inputs != {t.records} records + {t.rejects} rejects")
+    return {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "newsclean_version": __version__,
+        "config_hash": config_hash,
+        "config": config,
+        "sources": sources,
+        "counts": {"inputs": t.inputs, "records": t.records, "rejects": t.rejects},
+        "invariant": "inputs == records + rejects",
+        "chars": {"in": t.chars_in, "out": t.chars_out},
+        "removals": t.removals,
+        "languages": t.languages,
+        "reject_reasons": t.reject_reasons,
+        "shards": [{"file": s.file, "records": s.records, "sha256": s.sha256} for s in summaries],
+        "rejects_file": {"file": "rejects.jsonl", "sha256": rejects_sha256},
+    }
+
+
+def summary_table(manifest: dict) -> list[dict]:
+    """One row per figure, for the Prefect table artifact and the CLI."""
+    rows = [
+        {"figure": "documents (inputs)", "value": manifest["counts"]["inputs"]},
+        {"figure": "records", "value": manifest["counts"]["records"]},
+        {"figure": "rejects", "value": manifest["counts"]["rejects"]},
+        {"figure": "characters in", "value": manifest["chars"]["in"]},
+        {"figure": "characters out", "value": manifest["chars"]["out"]},
+    ]
+    rows += [{"figure": f"removed: {cat}", "value": n} for cat, n in manifest["removals"].items()]
+    rows += [{"figure": f"rejected: {reason}", "value": n} for reason, n in manifest["reject_reasons"].items()]
+    return rows
+
+
+def summary_markdown(manifest: dict, run_dir: str) -> str:
+    lines = [
+        f"# newsclean run `{manifest['run_id']}`",
+        "",
+        f"Output: `{run_dir}`  ",
+        f"newsclean {manifest['newsclean_version']}, config `{manifest['config_hash'][:12]}`",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+    ]
+    lines += [f"| {row['figure']} | {row['value']} |" for row in summary_table(manifest)]
+    return "\n".join(lines) + "\n"

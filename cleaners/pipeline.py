@@ -1,0 +1,156 @@
+"""The cleaning pipeline: one document in, one record (or one reject) out.
+
+The steps, each small and explaining what it did (see the module of each):
+
+1. :mod:`~cleaners.decode` bytes -> text, or a reject reason;
+2. :mod:`~cleaners.encoding` ftfy repair;
+3. :mod:`~cleaners.spacing` spacing and punctuation;
+4. :mod:`~cleaners.boilerplate` removal by category;
+5. :mod:`~cleaners.language` language identification (before typos: the corrector only
+   runs on languages it has a dictionary for);
+6. :mod:`~cleaners.typos` conservative typo, split and name-variant repair.
+
+All offsets in the record point into the decoded input; :class:`TrackedText` keeps them
+exact through every step. This module has no Prefect import: it is what the flow calls
+per document, and what a user calls from a notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from . import __version__
+from .boilerplate import classify_blocks
+from .config import CleanConfig
+from .corpus import CorpusProfile
+from .decode import RejectInput, decode_bytes
+from .encoding import repair_encoding
+from .language import detect_language
+from .record import Edit, Language, Pipeline, Record, Reject, Removal, Source, Stats
+from .spacing import normalise_spacing
+from .textmap import TrackedText
+from .typos import repair_typos
+
+#: Kept blocks are joined with one blank line: one paragraph per block in the output.
+PARAGRAPH_SEPARATOR = "\n\n"
+_TITLE_MAX_WORDS = 20
+
+
+@dataclass(frozen=True)
+class InputDocument:
+    """Raw bytes and where they came from."""
+
+    uri: str
+    raw: bytes
+    format: str = "text"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Run metadata stamped on records (not part of the content)."""
+
+    config_hash: str
+    flow_run_id: str | None = None
+    processed_at: str | None = None
+
+    def pipeline(self) -> Pipeline:
+        stamp = self.processed_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return Pipeline(version=__version__, config_hash=self.config_hash, flow_run_id=self.flow_run_id, processed_at=stamp)
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """What cleaning leaves before it becomes a record."""
+
+    text: str
+    title: str | None
+    removed: list[Removal]
+    edits: list[Edit]
+
+
+def clean_text(decoded: str, config: CleanConfig, profile: CorpusProfile | None = None) -> tuple[CleanResult, Language]:
+    """Run steps 2-6 on decoded text. Returns the result and the detected language."""
+    tracked = TrackedText(decoded)
+    edits: list[Edit] = []
+    tracked, made = repair_encoding(tracked, config.encoding)
+    edits += made
+    tracked, made = normalise_spacing(tracked, config.spacing.enabled)
+    edits += made
+    tracked, removed, title = _remove_boilerplate(tracked, config, decoded)
+    language = detect_language(tracked.text, config.language)
+    if language.code in config.typos.languages:
+        tracked, made = repair_typos(tracked, config.typos, profile)
+        edits += made
+    if title is not None:
+        title = tracked.text.split("\n", 1)[0]
+    return CleanResult(tracked.text, title, removed, edits), language
+
+
+def _remove_boilerplate(
+    tracked: TrackedText, config: CleanConfig, decoded: str
+) -> tuple[TrackedText, list[Removal], str | None]:
+    blocks = classify_blocks(tracked.text, config.boilerplate.strictness) if config.boilerplate.enabled else None
+    if blocks is None:
+        blocks_kept = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", tracked.text)]
+        return tracked.select(blocks_kept, PARAGRAPH_SEPARATOR), [], None
+    removed = []
+    for block in blocks:
+        if block.category is not None:
+            start, end = tracked.original_span(block.start, block.end)
+            removed.append(Removal(category=block.category, rule=block.rule, start=start, end=end, text=decoded[start:end]))
+    kept = [b for b in blocks if b.category is None]
+    title = _title_guess(kept[0].text) if kept else None
+    return (
+        tracked.select([(b.start, b.end) for b in kept], PARAGRAPH_SEPARATOR),
+        removed,
+        title,
+    )
+
+
+def _title_guess(first_kept: str) -> str | None:
+    """A short heading-like first line is the title (it stays in the text too)."""
+    words = first_kept.split()
+    if 2 <= len(words) <= _TITLE_MAX_WORDS and first_kept.rstrip()[-1] not in ".!?:;,":
+        return first_kept
+    return None
+
+
+def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None) -> Record | Reject:
+    """Clean one input. Never raises for bad input: that becomes a :class:`Reject`."""
+    digest = hashlib.sha256(doc.raw).hexdigest()
+
+    def reject(reason: str, message: str) -> Reject:
+        return Reject(source=doc.uri, reason=reason, message=message, sha256=digest, bytes=len(doc.raw), flow_run_id=run.flow_run_id)
+
+    if len(doc.raw) > config.limits.max_bytes:
+        return reject("too_large", f"{len(doc.raw)} bytes is over the limit of {config.limits.max_bytes} (limits.max_bytes)")
+    try:
+        decoded = decode_bytes(doc.raw)
+    except RejectInput as exc:
+        return reject(exc.reason, exc.message)
+    result, language = clean_text(decoded.text, config, profile)
+    if not result.text.strip():
+        return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
+    removed = result.removed
+    return Record(
+        id=digest,
+        text=result.text,
+        title=result.title,
+        language=language,
+        source=Source(uri=doc.uri, sha256=digest, bytes=len(doc.raw), format=doc.format, encoding=decoded.encoding, url=doc.url),
+        removed=removed,
+        edits=result.edits,
+        stats=Stats(
+            chars_in=len(decoded.text),
+            chars_out=len(result.text),
+            removed_chars=sum(r.end - r.start for r in removed),
+            removals=dict(sorted(Counter(r.category for r in removed).items())),
+            edits=dict(sorted(Counter(e.kind for e in result.edits).items())),
+        ),
+        pipeline=run.pipeline(),
+    )

@@ -1,0 +1,125 @@
+"""The output record: one JSON object per document, and one per reject.
+
+These models are the contract with the people who read the JSONL. Their JSON Schema is
+exported to ``docs/record.schema.json`` (``python -m cleaners.record``) and a test checks
+that the checked-in schema matches the models.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: The fixed vocabulary of removal categories (docs/categories.md explains each).
+Category = Literal[
+    "navigation",
+    "newsletter",
+    "donation",
+    "related",
+    "social",
+    "comments",
+    "caption",
+    "heading_noise",
+    "advertising",
+    "legal",
+]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+
+EditKind = Literal["encoding", "spacing", "punctuation", "typo", "split", "name_variant"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Removal(_Model):
+    """A span of the decoded input that is not in ``text``, and why."""
+
+    category: Category
+    rule: str = Field(description="Name of the rule that decided, e.g. 'donation.appeal_headline'.")
+    start: int = Field(ge=0, description="Code-point offset into the decoded input (inclusive).")
+    end: int = Field(ge=0, description="Code-point offset into the decoded input (exclusive).")
+    text: str = Field(description="decoded[start:end], verbatim.")
+
+
+class Edit(_Model):
+    """A change made to text that was kept."""
+
+    kind: EditKind
+    rule: str
+    before: str
+    after: str
+    start: int = Field(ge=0, description="Offset into the decoded input where the edited text starts.")
+    end: int = Field(ge=0, description="Offset into the decoded input where the edited text ends.")
+
+
+class Language(_Model):
+    code: str | None = Field(description="ISO 639-1 code from langdetect, null when undetectable.")
+    probability: float = Field(ge=0.0, le=1.0)
+
+
+class Source(_Model):
+    uri: str = Field(description="Where the input was read from (local path or fsspec URL).")
+    sha256: str = Field(description="sha256 of the raw input bytes.")
+    bytes: int = Field(ge=0)
+    format: str = Field(description="Input format, e.g. 'text'.")
+    encoding: str = Field(description="Encoding used to decode the bytes.")
+    url: str | None = None
+
+
+class Stats(_Model):
+    chars_in: int = Field(ge=0, description="Code points of the decoded input.")
+    chars_out: int = Field(ge=0, description="Code points of the cleaned text.")
+    removed_chars: int = Field(ge=0)
+    removals: dict[str, int] = Field(description="Number of removed spans per category.")
+    edits: dict[str, int] = Field(description="Number of edits per kind.")
+
+
+class Pipeline(_Model):
+    version: str
+    config_hash: str
+    flow_run_id: str | None = None
+    processed_at: str = Field(description="UTC timestamp, ISO 8601; run metadata, not content.")
+
+
+class Record(_Model):
+    id: str = Field(description="sha256 hex of the raw input bytes.")
+    text: str
+    title: str | None = None
+    language: Language
+    source: Source
+    removed: list[Removal]
+    edits: list[Edit]
+    stats: Stats
+    pipeline: Pipeline
+
+
+class Reject(_Model):
+    """An input that produced no record, with a machine-readable reason."""
+
+    source: str = Field(description="Where the input was read from.")
+    reason: str = Field(description="Machine-readable reason, e.g. 'empty', 'undecodable', 'binary'.")
+    message: str = Field(description="Human explanation.")
+    sha256: str | None = None
+    bytes: int | None = None
+    flow_run_id: str | None = None
+
+
+def record_schema() -> dict:
+    """JSON Schema of a document record (the file checked in under docs/)."""
+    return Record.model_json_schema()
+
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "record.schema.json"
+
+
+def render_schema() -> str:
+    return json.dumps(record_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m cleaners.record  -> refresh docs/record.schema.json
+    SCHEMA_PATH.write_text(render_schema(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")

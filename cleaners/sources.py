@@ -1,0 +1,93 @@
+"""Finding and reading inputs: local paths, globs and fsspec URLs.
+
+Discovery is deterministic (sorted by URI) so that the same source always gives the same
+shards. A source that does not exist is the user's mistake and raises
+:class:`SourceError` with the path in the message; an input that exists but cannot be
+read becomes a reject later, not a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterable, Iterator, Sequence
+
+import fsspec
+from fsspec.core import url_to_fs
+
+#: File name endings read as inputs when a folder is given (globs may select anything).
+INPUT_SUFFIXES: tuple[str, ...] = (".txt",)
+
+_GLOB_CHARS = set("*?[")
+
+
+class SourceError(ValueError):
+    """A source argument that names nothing readable."""
+
+
+@dataclass(frozen=True, order=True)
+class InputRef:
+    """One input file: a URI any fsspec filesystem can open, and its size."""
+
+    uri: str
+    size: int
+
+
+def _qualified(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    """A URI that reopens ``path``: plain for local files, protocol-prefixed otherwise."""
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return path if protocol in ("file", "local") else fs.unstrip_protocol(path)
+
+
+def _is_hidden(path: str) -> bool:
+    return any(part.startswith(".") for part in PurePosixPath(path).parts[-1:])
+
+
+def discover(sources: str | Sequence[str]) -> list[InputRef]:
+    """All input files under ``sources`` (folders, globs or files), sorted, no repeats."""
+    if isinstance(sources, str):
+        sources = [sources]
+    if not sources:
+        raise SourceError("no source given")
+    found: dict[str, InputRef] = {}
+    for source in sources:
+        for ref in _discover_one(str(source)):
+            found.setdefault(ref.uri, ref)
+    return sorted(found.values())
+
+
+def _discover_one(source: str) -> Iterator[InputRef]:
+    fs, path = url_to_fs(source)
+    if _GLOB_CHARS & set(path):
+        matches = fs.glob(path, detail=True)
+        if not matches:
+            raise SourceError(f"the pattern {source!r} matches no file")
+        for name, info in sorted(matches.items()):
+            if info.get("type") == "file" and not _is_hidden(name):
+                yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
+        return
+    if not fs.exists(path):
+        raise SourceError(f"source not found: {source!r}")
+    if fs.isdir(path):
+        for name, info in sorted(fs.find(path, detail=True).items()):
+            if name.endswith(INPUT_SUFFIXES) and not _is_hidden(name):
+                yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
+        return
+    yield InputRef(_qualified(fs, path), int(fs.size(path) or 0))
+
+
+def read_bytes(uri: str) -> bytes:
+    """The raw bytes of one input."""
+    with fsspec.open(uri, "rb") as handle:
+        return handle.read()
+
+
+def shards(refs: Sequence[InputRef], size: int) -> list[list[InputRef]]:
+    """Consecutive groups of ``size`` inputs (the last one may be smaller)."""
+    if size < 1:
+        raise ValueError("shard size must be at least 1")
+    return [list(refs[i : i + size]) for i in range(0, len(refs), size)]
+
+
+def uris(refs: Iterable[InputRef]) -> list[str]:
+    return [ref.uri for ref in refs]

@@ -1,0 +1,218 @@
+"""Step 5: conservative typo repair, guarded so that clean news text stays untouched.
+
+A naive spelling corrector rewrites names ("Peskov" -> "Pskov") and rare words at a rate
+no data team would accept. Three narrow rules instead, each with guards from
+``rules/typos.toml``:
+
+* ``split``: a long lowercase token unknown to the dictionary that is exactly two frequent
+  words run together ("theirinterests" -> "their interests").
+* ``typo``: a lowercase token unknown to the dictionary, not used again in the document or
+  the run, with one dictionary word at edit distance 1 that is common and clearly better
+  than the alternatives, by frequency or in context (bigrams): "againt" -> "against".
+  Regional spelling variants are never "corrected".
+* ``name_variant``: a capitalised token unknown to the dictionary whose spelling at edit
+  distance 1 dominates in the document and run, next to the same neighbouring name
+  ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times).
+
+The dictionary is symspellpy's English frequency list, shipped inside the package.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from symspellpy import SymSpell, Verbosity
+
+from .config import TypoOptions
+from .corpus import PROTECTED, WORD, CorpusProfile, is_capitalised
+from .edits import ProposedEdit, apply_edits
+from .record import Edit
+from .rules import load_rules
+from .textmap import TrackedText
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    speller: SymSpell
+    bigrams: dict[str, int]
+
+    def count(self, word: str) -> int:
+        return self.speller.words.get(word, 0)
+
+    def knows(self, word: str) -> bool:
+        return word.lower() in self.speller.words
+
+
+@lru_cache(maxsize=1)
+def english_lexicon() -> Lexicon:
+    """Load symspellpy's English dictionaries once per process (about 1 s)."""
+    files = load_rules("typos")["dictionary"]
+    package = importlib.resources.files("symspellpy")
+    speller = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
+    speller.load_dictionary(str(package / files["words"]), term_index=0, count_index=1, encoding="utf-8")
+    bigrams: dict[str, int] = {}
+    for line in (package / files["bigrams"]).read_text(encoding="utf-8").splitlines():
+        parts = line.split(" ")
+        if len(parts) == 3:
+            bigrams[f"{parts[0]} {parts[1]}"] = int(parts[2])
+    return Lexicon(speller, bigrams)
+
+
+@lru_cache(maxsize=1)
+def _settings() -> dict[str, Any]:
+    return load_rules("typos")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    prev: str | None
+    next: str | None
+
+
+def _tokens(text: str) -> list[Token]:
+    """Word tokens outside URLs/handles, skipping hyphenated and digit-adjacent words."""
+    protected = [(m.start(), m.end()) for m in PROTECTED.finditer(text)]
+    out: list[Token] = []
+    for line in re.finditer(r"[^\n]+", text):
+        matches = [m for m in WORD.finditer(line.group())]
+        for i, m in enumerate(matches):
+            start, end = line.start() + m.start(), line.start() + m.end()
+            before = text[start - 1] if start > 0 else " "
+            after = text[end] if end < len(text) else " "
+            if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
+                continue
+            if any(s <= start < e for s, e in protected):
+                continue
+            prev = matches[i - 1].group() if i > 0 else None
+            nxt = matches[i + 1].group() if i + 1 < len(matches) else None
+            out.append(Token(m.group(), start, end, prev, nxt))
+    return out
+
+
+def _is_regional_variant(token: str, candidate: str) -> bool:
+    """True when one substitution from the variant list turns ``token`` into ``candidate``."""
+    for a, b in _settings()["guards"]["variant_substitutions"]:
+        for x, y in ((a, b), (b, a)):
+            idx = token.find(x)
+            while idx != -1:
+                if token[:idx] + y + token[idx + len(x) :] == candidate:
+                    return True
+                idx = token.find(x, idx + 1)
+    return False
+
+
+def _split(token: str, lexicon: Lexicon) -> str | None:
+    s = _settings()["split"]
+    if len(token) < s["min_length"]:
+        return None
+    best: tuple[int, str] | None = None
+    for i in range(s["min_part_length"], len(token) - s["min_part_length"] + 1):
+        left, right = token[:i], token[i:]
+        weakest = min(lexicon.count(left), lexicon.count(right))
+        if weakest >= s["min_part_count"] and (best is None or weakest > best[0]):
+            best = (weakest, f"{left} {right}")
+    return best[1] if best else None
+
+
+def _bigram_score(lexicon: Lexicon, token: Token, candidate: str) -> int:
+    score = 0
+    if token.prev:
+        score += lexicon.bigrams.get(f"{token.prev.lower()} {candidate}", 0)
+    if token.next:
+        score += lexicon.bigrams.get(f"{candidate} {token.next.lower()}", 0)
+    return score
+
+
+def _correct(token: Token, lexicon: Lexicon) -> str | None:
+    s = _settings()["typo"]
+    word = token.text
+    candidates = [
+        c
+        for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
+        if c.distance == 1 and not _is_regional_variant(word, c.term)
+    ]
+    candidates.sort(key=lambda c: (-c.count, c.term))
+    if not candidates or candidates[0].count < s["min_candidate_count"]:
+        return None
+    if len(candidates) == 1 or candidates[0].count >= s["runner_up_ratio"] * candidates[1].count:
+        return candidates[0].term
+    scored = sorted(((_bigram_score(lexicon, token, c.term), c.term) for c in candidates), key=lambda x: (-x[0], x[1]))
+    if scored[0][0] > 0 and scored[0][0] >= s["bigram_ratio"] * max(scored[1][0], 1):
+        winner = scored[0][1]
+        if lexicon.count(winner) >= s["min_candidate_count"]:
+            return winner
+    return None
+
+
+def _edits1(word: str) -> set[str]:
+    letters = {ch for ch in word.lower()} | set("abcdefghijklmnopqrstuvwxyz")
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
+    inserts = {a + c + b for a, b in splits for c in letters}
+    return deletes | transposes | replaces | inserts
+
+
+def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str | None:
+    s = _settings()["name_variant"]
+    own = names.get(token.text, 0)
+    best: tuple[int, str] | None = None
+    for candidate in _edits1(token.text):
+        if candidate == token.text or not candidate[:1].isupper():
+            continue
+        count = names.get(candidate, 0)
+        if count < s["min_dominant_count"] or count < s["dominance_ratio"] * max(own, 1):
+            continue
+        context = max(
+            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
+            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
+        )
+        if context >= s["min_context_count"] and (best is None or count > best[0]):
+            best = (count, candidate)
+    return best[1] if best else None
+
+
+def repair_typos(
+    tracked: TrackedText, options: TypoOptions, profile: CorpusProfile | None = None
+) -> tuple[TrackedText, list[Edit]]:
+    """Propose and apply guarded typo, split and name-variant edits."""
+    if not options.enabled:
+        return tracked, []
+    lexicon = english_lexicon()
+    settings = _settings()
+    never = set(settings["guards"]["never_correct"])
+    tokens = _tokens(tracked.text)
+    in_doc = Counter(t.text for t in tokens)
+    # The run profile already counts this document; without one, the document stands alone.
+    evidence = profile if profile is not None else CorpusProfile.of_texts([tracked.text], lexicon.knows)
+    names, pairs = evidence.capitalised, evidence.name_pairs
+    corpus_unknown = profile.unknown_lower if profile is not None else Counter()
+    proposed: list[ProposedEdit] = []
+    for token in tokens:
+        word = token.text
+        if lexicon.knows(word) or word.lower() in never or "'" in word or "’" in word:
+            continue
+        if word.islower():
+            if in_doc[word] > settings["typo"]["max_document_count"] or corpus_unknown[word] > settings["typo"]["max_corpus_count"]:
+                continue
+            split = _split(word, lexicon)
+            if split:
+                proposed.append(ProposedEdit(token.start, token.end, split, "split", "split.frequent_parts"))
+            elif len(word) >= settings["typo"]["min_length"]:
+                fixed = _correct(token, lexicon)
+                if fixed:
+                    proposed.append(ProposedEdit(token.start, token.end, fixed, "typo", "typo.edit_distance_1"))
+        elif options.name_variants and is_capitalised(word) and len(word) >= settings["name_variant"]["min_length"]:
+            variant = _name_variant(token, names, pairs)
+            if variant:
+                proposed.append(ProposedEdit(token.start, token.end, variant, "name_variant", "name_variant.dominant_spelling"))
+    return apply_edits(tracked, proposed)

@@ -1,0 +1,1 @@
+"""Prefect orchestration for newsclean: thin flows over cleaners/ (no cleaning logic here)."""

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real Prefect test server for the session and one seeds run.
+
+Prefect settings must be in the environment before Prefect is first imported, so they are
+set here at import time: a private PREFECT_HOME (no state leaks between test runs or into
+the user's ~/.prefect) and analytics off (the machines have no internet).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_HOME = tempfile.mkdtemp(prefix="newsclean-prefect-home-")
+os.environ["PREFECT_HOME"] = _HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("PREFECT_API_URL", None)
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A real Prefect API server (temporary database) for every flow test."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def seed_run(prefect_server, tmp_path_factory):
+    """The clean-corpus flow run once over seeds/: run folder, manifest, records by seed."""
+    from flows.clean_corpus import clean_corpus
+
+    out = tmp_path_factory.mktemp("seed-output")
+    result = clean_corpus(source=str(SEEDS), output=str(out), shard_size=2)
+    run_dir = Path(result["run_dir"])
+    records = {}
+    for shard in sorted(run_dir.glob("documents-*.jsonl")):
+        for line in shard.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            records[Path(record["source"]["uri"]).name[:3]] = record
+    return {"run_dir": run_dir, "manifest": result["manifest"], "records": records}

@@ -1,0 +1,230 @@
+"""Each cleaning step on real sentences: what it changes, what it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaners.boilerplate import classify_blocks
+from cleaners.config import CleanConfig, ConfigError, EncodingOptions, TypoOptions, load_config
+from cleaners.decode import RejectInput, decode_bytes
+from cleaners.encoding import repair_encoding
+from cleaners.pipeline import InputDocument, RunInfo, clean_document
+from cleaners.record import Reject
+from cleaners.spacing import normalise_spacing
+from cleaners.textmap import Change, TrackedText
+from cleaners.typos import repair_typos
+
+ARTICLE = (
+    "Secretary of State Antony Blinken met Russian Foreign Minister Sergei Lavrov on Wednesday in Reykjavik, "
+    "where both men described the conversation as constructive and agreed to keep working on a summit."
+)
+ARTICLE_2 = (
+    "Both governments now also agree in principle on climate change. How far any practical cooperation may be "
+    "possible is not clear, but at least a consensual joint statement should be unproblematic."
+)
+
+
+def decisions(text: str) -> dict[str, str | None]:
+    return {b.text: b.rule for b in classify_blocks(text)}
+
+
+# --- tracked text ----------------------------------------------------------------------
+
+
+def test_tracked_text_maps_back_through_replacements_and_selection():
+    original = "ab\u00a0 cd\nJUNK\nef"
+    tracked = TrackedText(original).replace([Change(2, 4, " ")])
+    assert tracked.text == "ab cd\nJUNK\nef"
+    joined = tracked.select([(0, 5), (11, 13)], "\n\n")
+    assert joined.text == "ab cd\n\nef"
+    start, end = tracked.original_span(6, 10)
+    assert original[start:end] == "JUNK"
+
+
+# --- decode ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, encoding",
+    [
+        ("Kyiv’s mayor".encode("utf-8"), "utf-8"),
+        ("\ufeffKyiv’s mayor".encode("utf-8"), "utf-8-sig"),
+        ("Kyiv’s mayor".encode("utf-16"), "utf-16"),
+    ],
+)
+def test_decode_known_encodings(raw, encoding):
+    decoded = decode_bytes(raw)
+    assert decoded.text.lstrip("\ufeff") == "Kyiv’s mayor" and decoded.encoding == encoding
+
+
+def test_decode_falls_back_to_detection_for_legacy_encodings():
+    text = "Le président a déclaré que la réunion était très importante pour l'économie française."
+    assert decode_bytes(text.encode("cp1252")).text == text
+
+
+@pytest.mark.parametrize(
+    "raw, reason",
+    [(b"", "empty"), (b"  \n\t ", "empty"), (b"\x89PNG\r\n\x1a\n" + bytes(64), "binary"), (b"%PDF-1.7\n\x00\x01\x02", "binary")],
+)
+def test_decode_rejects_with_a_reason(raw, reason):
+    with pytest.raises(RejectInput) as info:
+        decode_bytes(raw)
+    assert info.value.reason == reason
+
+
+# --- encoding --------------------------------------------------------------------------
+
+
+def test_mojibake_is_restored_and_explained():
+    good = "Biden’s “never say never” — café"
+    broken = good.encode("utf-8").decode("latin-1")  # the sloppy variant, with C1 controls
+    fixed, edits = repair_encoding(TrackedText(broken), EncodingOptions())
+    assert fixed.text == good
+    assert edits and all(e.kind == "encoding" and e.rule.startswith("ftfy:") for e in edits)
+    for edit in edits:
+        assert broken[edit.start : edit.end] == edit.before
+
+
+def test_clean_text_passes_encoding_repair_unchanged():
+    text = "“Quotes” stay curly — and dashes… stay too. Zaporizhzhia, Kyiv, Mariupol."
+    fixed, edits = repair_encoding(TrackedText(text), EncodingOptions())
+    assert fixed.text == text and edits == []
+
+
+# --- spacing ---------------------------------------------------------------------------
+
+
+def test_spacing_and_punctuation_artefacts():
+    text = "without power. , heating or running water. . The  attacks\u00a0 continue .\r\nNext line"
+    fixed, edits = normalise_spacing(TrackedText(text))
+    assert fixed.text == "without power, heating or running water. The attacks continue.\nNext line"
+    assert {e.rule for e in edits} >= {"period_before_comma", "doubled_period", "exotic_space", "space_run", "newline"}
+
+
+def test_spaced_ellipsis_and_clean_text_are_left_alone():
+    text = "He paused . . . then spoke. Prices rose 3.5% in Q1, e.g. in Kyiv."
+    fixed, edits = normalise_spacing(TrackedText(text))
+    assert fixed.text == text.replace("paused . . .", "paused. . .") or fixed.text == text
+    assert all(e.rule != "doubled_period" for e in edits)
+
+
+# --- typos -----------------------------------------------------------------------------
+
+
+def test_typos_fixed_names_and_regional_spellings_untouched():
+    text = (
+        "Kuleba and Peskov spoke in Zaporizhzhia and Luhansk while Lavrov told Mr Smith and MPs that the colour "
+        "of the centre was realised and skepticism grew; officials recieve the goverment plan."
+    )
+    fixed, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert {(e.before, e.after) for e in edits} == {("recieve", "receive"), ("goverment", "government")}
+    assert all(e.kind == "typo" and e.rule for e in edits)
+    for name in ("Kuleba", "Peskov", "Zaporizhzhia", "Luhansk", "Lavrov", "Mr", "MPs", "colour", "centre", "realised", "skepticism"):
+        assert name in fixed.text
+
+
+def test_repeated_unknown_word_is_deliberate():
+    text = "The fracktivists marched. Later the fracktivists went home."
+    _, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert edits == []
+
+
+def test_name_variants_need_a_dominant_form_and_can_be_switched_off():
+    text = "Vladimir Putin spoke. Vladimir Putin left. Vladimir Putin returned. Vladmir Putin smiled."
+    fixed, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert [(e.kind, e.before, e.after) for e in edits] == [("name_variant", "Vladmir", "Vladimir")]
+    _, none = repair_typos(TrackedText(text), TypoOptions(name_variants=False))
+    assert none == []
+    _, tie = repair_typos(TrackedText("Antony Blinken met Anthony Blinken."), TypoOptions())
+    assert tie == []
+
+
+def test_typo_repair_is_idempotent():
+    text = "Officials recieve the goverment plan in theirinterests."
+    once, _ = repair_typos(TrackedText(text), TypoOptions())
+    twice, edits = repair_typos(TrackedText(once.text), TypoOptions())
+    assert twice.text == once.text and edits == []
+
+
+# --- boilerplate: negatives ------------------------------------------------------------
+
+
+def test_real_subheadings_quotes_standfirst_and_updates_stay():
+    text = "\n".join(
+        [
+            "Why the Iceland meeting matters",
+            "The two men represent two countries with a lot of tensions right now — but also areas of real potential cooperation.",
+            ARTICLE,
+            "What comes next for the talks",
+            "“We will keep talking,” Lavrov said.",
+            ARTICLE_2,
+            "Correction: An earlier version of this article misstated the date of the meeting.",
+            "Update 5/19 10 p.m. ET: The two ministers met for 90 minutes.",
+            "Editor’s note: This story has been updated with comments from the State Department.",
+        ]
+    )
+    assert all(rule is None for rule in decisions(text).values())
+
+
+def test_each_category_on_short_real_snippets():
+    text = "\n".join(
+        [
+            "Politics",
+            ARTICLE,
+            "Sign up for our daily newsletter to get the latest news in your inbox.",
+            ARTICLE,
+            "Advertisement",
+            ARTICLE,
+            "“The meeting was constructive,” Lavrov wrote. pic.twitter.com/AbCdEf123",
+            "— Sergei Lavrov (@MFA_Russia) May 19, 2021",
+            ARTICLE,
+            "Blinken and Lavrov in Reykjavik. (Saul Loeb/AFP via Getty Images)",
+            ARTICLE,
+            "© 2024 Example News. All rights reserved.",
+            "Leave a Reply",
+        ]
+    )
+    rules = decisions(text)
+    assert rules["Politics"] == "navigation.section_label"
+    assert rules["Sign up for our daily newsletter to get the latest news in your inbox."].startswith("newsletter.")
+    assert rules["Advertisement"] == "advertising.ad_label"
+    assert rules["“The meeting was constructive,” Lavrov wrote. pic.twitter.com/AbCdEf123"] == "social.pic_twitter"
+    assert rules["— Sergei Lavrov (@MFA_Russia) May 19, 2021"] == "social.tweet_attribution"
+    assert rules["Blinken and Lavrov in Reykjavik. (Saul Loeb/AFP via Getty Images)"] == "caption.credit_slash"
+    assert rules["© 2024 Example News. All rights reserved."] == "legal.copyright"
+    assert rules["Leave a Reply"] == "comments.prompt"
+    assert rules[ARTICLE] is None
+
+
+def test_strictness_levels_exist_and_conservative_removes_no_more():
+    text = "Europe\n" + ARTICLE + "\nDo you want more?\nSign up for our newsletter\n" + ARTICLE
+    removed = {level: sum(b.category is not None for b in classify_blocks(text, level)) for level in ("conservative", "balanced", "aggressive")}
+    assert removed["conservative"] <= removed["balanced"] <= removed["aggressive"]
+
+
+# --- pipeline and config ---------------------------------------------------------------
+
+
+def test_everything_removed_is_a_reject_not_an_empty_record():
+    config = CleanConfig()
+    result = clean_document(InputDocument("mem://x.txt", b"Advertisement\nLeave a Reply\n"), config, RunInfo(config.config_hash()))
+    assert isinstance(result, Reject) and result.reason == "empty_after_cleaning"
+
+
+def test_oversized_input_is_rejected():
+    config = CleanConfig.model_validate({"limits": {"max_bytes": 10}})
+    result = clean_document(InputDocument("mem://big.txt", ARTICLE.encode()), config, RunInfo(config.config_hash()))
+    assert isinstance(result, Reject) and result.reason == "too_large"
+
+
+def test_config_file_overrides_and_errors(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text('[boilerplate]\nstrictness = "conservative"\n[typos]\nenabled = false\n')
+    config = load_config(good)
+    assert config.boilerplate.strictness == "conservative" and not config.typos.enabled
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[typos]\nenabeld = false\n")
+    with pytest.raises(ConfigError, match="enabeld"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")

@@ -1,0 +1,55 @@
+"""The command line, as a user runs it: --help, and the README's run command end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+from .conftest import ROOT, SEEDS
+
+NOISE = ("Traceback", "database is locked", "Error flushing events")
+
+
+def test_help_documents_every_command():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("clean", "schema"):
+        assert command in result.output
+    clean_help = CliRunner().invoke(app, ["clean", "--help"])
+    for option in ("--out", "--config", "--shard-size", "SOURCE"):
+        assert option in clean_help.output
+
+
+def test_bad_config_is_refused_before_any_work(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[boilerplate]\nstrictness = 'extreme'\n")
+    result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path), "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "strictness" in result.output
+    assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_run_command_on_seeds_without_a_server(tmp_path):
+    """`newsclean clean seeds` with no PREFECT_API_URL: Prefect's temporary server, clean exit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    out = tmp_path / "output"
+    cli = Path(sys.executable).parent / "newsclean"
+    proc = subprocess.run(
+        [str(cli), "clean", "seeds", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    for noise in NOISE:
+        assert noise not in proc.stdout + proc.stderr
+    assert "run folder:" in proc.stdout and "records" in proc.stdout
+    (run_dir,) = out.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["counts"] == {"inputs": 5, "records": 5, "rejects": 0}
+    assert str(run_dir) in proc.stdout.replace("\n", "")

@@ -1,0 +1,105 @@
+"""The clean-corpus flow against a real Prefect test server: files, manifest, artifacts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import SEEDS
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def mixed_run(prefect_server, tmp_path_factory):
+    """Three seeds, an empty file, an undecodable file and a binary file, shards of 2."""
+    from flows.clean_corpus import clean_corpus
+
+    src = tmp_path_factory.mktemp("mixed-input")
+    for seed in sorted(SEEDS.glob("00[0-2]_*.txt")):
+        (src / seed.name).write_bytes(seed.read_bytes())
+    (src / "empty.txt").write_bytes(b"")
+    (src / "latin1-garbage.txt").write_bytes(bytes(range(0x80, 0x100)) * 8)
+    (src / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    (src / "notes.md").write_text("not an input: only .txt files are read from a folder")
+    out = tmp_path_factory.mktemp("mixed-output")
+    result = clean_corpus(source=str(src), output=str(out), shard_size=2)
+    return Path(result["run_dir"]), result["manifest"]
+
+
+def test_run_folder_holds_shards_rejects_and_manifest(mixed_run):
+    run_dir, manifest = mixed_run
+    names = sorted(p.name for p in run_dir.iterdir())
+    assert names == ["documents-00000.jsonl", "documents-00001.jsonl", "documents-00002.jsonl", "manifest.json", "rejects.jsonl"]
+    assert json.loads((run_dir / "manifest.json").read_text()) == manifest
+
+
+def test_manifest_counts_add_up_and_shards_match_their_hashes(mixed_run):
+    run_dir, manifest = mixed_run
+    assert manifest["counts"] == {"inputs": 6, "records": 3, "rejects": 3}
+    total = 0
+    for shard in manifest["shards"]:
+        path = run_dir / shard["file"]
+        assert sha256_of(path) == shard["sha256"]
+        assert len(path.read_text().splitlines()) == shard["records"]
+        total += shard["records"]
+    assert total == manifest["counts"]["records"]
+    assert manifest["rejects_file"]["sha256"] == sha256_of(run_dir / "rejects.jsonl")
+    assert manifest["flow_run_id"] and manifest["config_hash"] and manifest["newsclean_version"]
+    assert manifest["started_at"] <= manifest["ended_at"]
+
+
+def test_rejects_name_the_source_and_a_reason(mixed_run):
+    run_dir, _ = mixed_run
+    rejects = {Path(r["source"]).name: r for r in map(json.loads, (run_dir / "rejects.jsonl").read_text().splitlines())}
+    assert set(rejects) == {"empty.txt", "latin1-garbage.txt", "image.txt"}
+    assert rejects["empty.txt"]["reason"] == "empty"
+    assert rejects["image.txt"]["reason"] == "binary"
+    assert rejects["latin1-garbage.txt"]["reason"] in {"undecodable", "binary"}
+    assert all(r["message"] for r in rejects.values())
+
+
+def test_records_carry_the_flow_run_id(mixed_run):
+    run_dir, manifest = mixed_run
+    for shard in run_dir.glob("documents-*.jsonl"):
+        for line in shard.read_text().splitlines():
+            assert json.loads(line)["pipeline"]["flow_run_id"] == manifest["flow_run_id"]
+
+
+def test_run_publishes_table_and_markdown_artifacts(mixed_run):
+    from prefect.client.orchestration import get_client
+
+    _, manifest = mixed_run
+    with get_client(sync_client=True) as client:
+        # A raw request: prefect 3.8.8's read_artifacts sends nulls its own server refuses.
+        response = client.request("POST", "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [manifest["flow_run_id"]]}}})
+    artifacts = response.json()
+    by_type = {a["type"]: a for a in artifacts}
+    assert set(by_type) >= {"table", "markdown"}
+    assert by_type["table"]["key"] == "newsclean-run-summary"
+    table = by_type["table"]["data"]
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert {"figure": "rejects", "value": 3} in rows
+    assert "| records | 3 |" in by_type["markdown"]["data"]
+
+
+def test_bad_parameters_are_refused_by_prefect(prefect_server, tmp_path):
+    from prefect.exceptions import ParameterTypeError
+
+    from flows.clean_corpus import clean_corpus
+
+    with pytest.raises(ParameterTypeError):
+        clean_corpus(source=str(SEEDS), output=str(tmp_path), shard_size=0)
+
+
+def test_missing_source_is_a_clear_error(prefect_server, tmp_path):
+    from cleaners.sources import SourceError
+    from flows.clean_corpus import clean_corpus
+
+    with pytest.raises(SourceError, match="source not found"):
+        clean_corpus(source=str(tmp_path / "nope"), output=str(tmp_path))
