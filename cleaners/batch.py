@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-import fsspec
 from fsspec.core import url_to_fs
 
 from .config import CleanConfig
@@ -156,12 +155,3 @@ def write_json(uri: str, payload: dict) -> str:
 
 def write_jsonl(uri: str, rows: Iterable[dict]) -> str:
     return write_atomic(uri, "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows))
-
-
-def file_exists(uri: str) -> bool:
-    fs, path = url_to_fs(uri)
-    return fs.exists(path)
-
-
-def open_text(uri: str):
-    return fsspec.open(uri, "r", encoding="utf-8")
