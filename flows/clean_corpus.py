@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
-from prefect.utilities.annotations import quote
+from prefect.task_runners import TaskRunner
 from pydantic import Field
 
 from cleaners import batch, manifest as manifest_mod
@@ -24,9 +24,31 @@ from cleaners.config import load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.sources import discover, shards, uris
+from flows.runners import task_runner_for
 
 #: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
 progress_hook: Callable[[int, int, batch.ShardSummary | None], None] | None = None
+
+
+class Opaque:
+    """Carries a value past Prefect's parameter introspection.
+
+    Prefect walks collection parameters item by item (to find futures); for a run profile
+    with millions of counter entries that costs more than the task. Prefect's own
+    ``quote`` is unwrapped by the thread runner but arrives as a bare tuple on Dask, so
+    this plain holder is used instead.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __getstate__(self) -> object:
+        return self.value
+
+    def __setstate__(self, value: object) -> None:
+        self.value = value
 
 
 @task(name="profile-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -35,8 +57,8 @@ def profile_shard_task(shard_uris: list[str]) -> CorpusProfile:
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def clean_shard_task(index: int, shard_uris: list[str], run_dir: str, config_path: str | None, run: RunInfo, profile: CorpusProfile) -> batch.ShardSummary:
-    return batch.clean_shard(index, shard_uris, run_dir, load_config(config_path), run, profile)
+def clean_shard_task(index: int, shard_uris: list[str], run_dir: str, config_path: str | None, run: RunInfo, profile: Opaque) -> batch.ShardSummary:
+    return batch.clean_shard(index, shard_uris, run_dir, load_config(config_path), run, profile.value)
 
 
 def _run_id(started: datetime, flow_run_id: str | None) -> str:
@@ -49,12 +71,35 @@ def _report(done: int, total: int, summary: batch.ShardSummary | None) -> None:
         progress_hook(done, total, summary)
 
 
+def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, config: str | None, run: RunInfo) -> list[batch.ShardSummary]:
+    """Both passes over the shards on ``runner``, inside the current flow run.
+
+    The runner is used directly rather than through a subflow so that the (possibly huge)
+    list of input URIs is never stored as a flow-run parameter on the Prefect server.
+    """
+    with runner.duplicate() as pool:
+        profiles = [pool.submit(profile_shard_task, {"shard_uris": group}) for group in groups]
+        profile = batch.merge_profiles(f.result() for f in profiles)
+        shared = Opaque(profile)
+        futures = [
+            pool.submit(clean_shard_task, {"index": i, "shard_uris": group, "run_dir": run_dir, "config_path": config, "run": run, "profile": shared})
+            for i, group in enumerate(groups)
+        ]
+        summaries: list[batch.ShardSummary] = []
+        for done, future in enumerate(as_completed(futures), start=1):
+            summaries.append(future.result())
+            _report(done, len(groups), summaries[-1])
+    return sorted(summaries, key=lambda s: s.index)
+
+
 @flow(name="clean-corpus", log_prints=True)
 def clean_corpus(
     source: str | list[str] = "seeds",
     output: str = "output",
     shard_size: Annotated[int, Field(ge=1, le=1_000_000)] = 500,
     config: str | None = None,
+    workers: Annotated[int, Field(ge=0, le=1024)] = 0,
+    dask_address: str | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -63,6 +108,10 @@ def clean_corpus(
         output: folder that receives one run folder per run.
         shard_size: documents per task (hundreds to thousands: a task costs ~10 ms).
         config: path to a TOML file of cleaning options; built-in defaults when omitted.
+        workers: 0 runs shards on a thread in this process; N > 0 starts a temporary Dask
+            LocalCluster of N worker processes on loopback.
+        dask_address: address of an existing Dask scheduler (``tcp://host:port``); wins
+            over ``workers``.
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
@@ -76,16 +125,8 @@ def clean_corpus(
     logger.info("%d inputs in %d shards -> %s", len(refs), len(groups), run_dir)
     _report(0, len(groups), None)
 
-    profile = batch.merge_profiles(f.result() for f in profile_shard_task.map(groups))
     run = RunInfo(cleaning.config_hash(), str(flow_run_id) if flow_run_id else None, started.isoformat(timespec="seconds"))
-    # quote(): Prefect would otherwise walk every entry of the profile's counters per task.
-    shared = quote(profile)
-    futures = [clean_shard_task.submit(i, group, run_dir, config, run, shared) for i, group in enumerate(groups)]
-    summaries: list[batch.ShardSummary] = []
-    for done, future in enumerate(as_completed(futures), start=1):
-        summaries.append(future.result())
-        _report(done, len(groups), summaries[-1])
-    summaries.sort(key=lambda s: s.index)
+    summaries = _clean_shards(task_runner_for(workers, dask_address), groups, run_dir, config, run)
 
     rejects = [r for s in summaries for r in s.rejects]
     rejects_sha = batch.write_jsonl(batch.join(run_dir, "rejects.jsonl"), rejects)

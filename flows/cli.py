@@ -33,6 +33,7 @@ def _quiet_prefect(verbose: bool) -> None:
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "ERROR")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
 
 
 @app.command()
@@ -41,6 +42,8 @@ def clean(
     out: str = typer.Option("output", "--out", "-o", help="Folder that receives the run folder."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file of cleaning options (defaults built in)."),
     shard_size: int = typer.Option(500, "--shard-size", min=1, help="Documents per task."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Run on a temporary local Dask cluster of N worker processes (0: one local thread)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
@@ -76,6 +79,8 @@ def clean(
                 output=out,
                 shard_size=shard_size,
                 config=str(config) if config else None,
+                workers=workers,
+                dask_address=dask_address,
             )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
