@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from symspellpy import SymSpell, Verbosity
 
@@ -68,6 +68,9 @@ def _settings() -> dict[str, Any]:
     return load_rules("typos")
 
 
+_LINE = re.compile(r"[^\n]+")
+
+
 @dataclass(frozen=True)
 class Token:
     text: str
@@ -77,24 +80,27 @@ class Token:
     next: str | None
 
 
-def _tokens(text: str) -> list[Token]:
-    """Word tokens outside URLs/handles, skipping hyphenated and digit-adjacent words."""
-    protected = [(m.start(), m.end()) for m in PROTECTED.finditer(text)]
-    out: list[Token] = []
-    for line in re.finditer(r"[^\n]+", text):
-        matches = [m for m in WORD.finditer(line.group())]
+def _unknown_tokens(text: str, is_candidate: Callable[[str], bool]) -> Iterator[Token]:
+    """Tokens worth a second look: ``is_candidate`` words outside URLs and handles,
+    not glued to a hyphen, slash or digit (compounds, codes and model names)."""
+    protected: list[tuple[int, int]] | None = None
+    for line in _LINE.finditer(text):
+        matches = list(WORD.finditer(line.group()))
         for i, m in enumerate(matches):
+            if not is_candidate(m.group()):
+                continue
             start, end = line.start() + m.start(), line.start() + m.end()
             before = text[start - 1] if start > 0 else " "
             after = text[end] if end < len(text) else " "
             if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
                 continue
+            if protected is None:
+                protected = [(p.start(), p.end()) for p in PROTECTED.finditer(text)]
             if any(s <= start < e for s, e in protected):
                 continue
             prev = matches[i - 1].group() if i > 0 else None
             nxt = matches[i + 1].group() if i + 1 < len(matches) else None
-            out.append(Token(m.group(), start, end, prev, nxt))
-    return out
+            yield Token(m.group(), start, end, prev, nxt)
 
 
 def _is_regional_variant(token: str, candidate: str) -> bool:
@@ -181,6 +187,33 @@ def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str
     return best[1] if best else None
 
 
+def _decide(
+    token: Token,
+    options: TypoOptions,
+    in_doc: Counter[str],
+    corpus_unknown: Counter[str],
+    evidence: CorpusProfile,
+    lexicon: Lexicon,
+) -> ProposedEdit | None:
+    """The one edit (offsets unset) a token deserves, or None."""
+    settings = _settings()
+    word = token.text
+    if word.islower():
+        typo = settings["typo"]
+        if in_doc[word] > typo["max_document_count"] or corpus_unknown[word] > typo["max_corpus_count"]:
+            return None
+        split = _split(word, lexicon)
+        if split:
+            return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
+        fixed = _correct(token, lexicon) if len(word) >= typo["min_length"] else None
+        return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
+    names = settings["name_variant"]
+    if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word] <= names["max_document_count"]:
+        variant = _name_variant(token, evidence.capitalised, evidence.name_pairs)
+        return ProposedEdit(0, 0, variant, "name_variant", "name_variant.dominant_spelling") if variant else None
+    return None
+
+
 def repair_typos(
     tracked: TrackedText, options: TypoOptions, profile: CorpusProfile | None = None
 ) -> tuple[TrackedText, list[Edit]]:
@@ -189,30 +222,22 @@ def repair_typos(
         return tracked, []
     lexicon = english_lexicon()
     settings = _settings()
-    never = set(settings["guards"]["never_correct"])
-    tokens = _tokens(tracked.text)
-    in_doc = Counter(t.text for t in tokens)
+    never = frozenset(settings["guards"]["never_correct"])
+    in_doc = Counter(WORD.findall(tracked.text))
     # The run profile already counts this document; without one, the document stands alone.
     evidence = profile if profile is not None else CorpusProfile.of_texts([tracked.text], lexicon.knows)
-    names, pairs = evidence.capitalised, evidence.name_pairs
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
+
+    def is_candidate(word: str) -> bool:
+        return not lexicon.knows(word) and "'" not in word and "’" not in word and word.lower() not in never
+
     proposed: list[ProposedEdit] = []
-    for token in tokens:
-        word = token.text
-        if lexicon.knows(word) or word.lower() in never or "'" in word or "’" in word:
-            continue
-        if word.islower():
-            if in_doc[word] > settings["typo"]["max_document_count"] or corpus_unknown[word] > settings["typo"]["max_corpus_count"]:
-                continue
-            split = _split(word, lexicon)
-            if split:
-                proposed.append(ProposedEdit(token.start, token.end, split, "split", "split.frequent_parts"))
-            elif len(word) >= settings["typo"]["min_length"]:
-                fixed = _correct(token, lexicon)
-                if fixed:
-                    proposed.append(ProposedEdit(token.start, token.end, fixed, "typo", "typo.edit_distance_1"))
-        elif options.name_variants and is_capitalised(word) and len(word) >= settings["name_variant"]["min_length"]:
-            variant = _name_variant(token, names, pairs)
-            if variant:
-                proposed.append(ProposedEdit(token.start, token.end, variant, "name_variant", "name_variant.dominant_spelling"))
+    decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
+    for token in _unknown_tokens(tracked.text, is_candidate):
+        key = (token.text, token.prev, token.next)
+        if key not in decided:
+            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon)
+        edit = decided[key]
+        if edit is not None:
+            proposed.append(ProposedEdit(token.start, token.end, edit.replacement, edit.kind, edit.rule))
     return apply_edits(tracked, proposed)
