@@ -44,11 +44,11 @@ class Opaque:
     def __init__(self, value: object) -> None:
         self.value = value
 
-    def __getstate__(self) -> object:
-        return self.value
+    def __getstate__(self) -> tuple[object]:
+        return (self.value,)  # a tuple: pickle skips __setstate__ for a falsy state
 
-    def __setstate__(self, value: object) -> None:
-        self.value = value
+    def __setstate__(self, state: tuple[object]) -> None:
+        (self.value,) = state
 
 
 @task(name="profile-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
