@@ -9,6 +9,7 @@ that into a reject record instead of crashing the run.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -43,11 +44,12 @@ class Decoded:
     encoding: str
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _control_share(text: str) -> float:
-    if not text:
-        return 0.0
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
-    return controls / len(text)
+    """Share of control and replacement characters (tab, newlines, form feed excepted)."""
+    return len(_CONTROL.findall(text)) / len(text) if text else 0.0
 
 
 def decode_bytes(raw: bytes) -> Decoded:
