@@ -23,6 +23,7 @@ from cleaners import batch, manifest as manifest_mod
 from cleaners.config import load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
+from cleaners.report import write_report
 from cleaners.sources import discover, shards, uris
 from flows.runners import task_runner_for
 
@@ -100,6 +101,7 @@ def clean_corpus(
     config: str | None = None,
     workers: Annotated[int, Field(ge=0, le=1024)] = 0,
     dask_address: str | None = None,
+    report: bool = False,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -112,6 +114,7 @@ def clean_corpus(
             LocalCluster of N worker processes on loopback.
         dask_address: address of an existing Dask scheduler (``tcp://host:port``); wins
             over ``workers``.
+        report: also write ``report.html`` (the review page) into the run folder.
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
@@ -142,6 +145,8 @@ def clean_corpus(
         rejects_sha256=rejects_sha,
     )
     batch.write_json(batch.join(run_dir, "manifest.json"), manifest)
+    if report:  # after the manifest: the page is built from the finished run folder
+        write_report(run_dir)
     create_table_artifact(key="newsclean-run-summary", table=manifest_mod.summary_table(manifest), description=f"newsclean run {run_id}")
     create_markdown_artifact(key="newsclean-run-report", markdown=manifest_mod.summary_markdown(manifest, run_dir), description=f"newsclean run {run_id}")
     logger.info("%d records, %d rejects -> %s", manifest["counts"]["records"], manifest["counts"]["rejects"], run_dir)

@@ -44,6 +44,7 @@ def clean(
     shard_size: int = typer.Option(500, "--shard-size", min=1, help="Documents per task."),
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Run on a temporary local Dask cluster of N worker processes (0: one local thread)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+    report: bool = typer.Option(False, "--report", help="Also write report.html into the run folder."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
@@ -81,6 +82,7 @@ def clean(
                 config=str(config) if config else None,
                 workers=workers,
                 dask_address=dask_address,
+                report=report,
             )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
@@ -100,6 +102,22 @@ def _print_summary(result: dict) -> None:
         table.add_row(row["figure"], str(row["value"]))
     Console().print(table)
     Console().print(f"run folder: {result['run_dir']}")
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder (holding manifest.json)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: RUN_DIR/report.html)."),
+) -> None:
+    """Write a self-contained HTML review page for a run: what was removed and why."""
+    from cleaners.report import ReportError, write_report
+
+    try:
+        path = write_report(run_dir, out)
+    except ReportError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2)
+    Console().print(f"report: {path}")
 
 
 @app.command()

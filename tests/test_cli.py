@@ -43,7 +43,7 @@ def test_run_command_on_seeds_without_a_server(tmp_path):
     out = tmp_path / "output"
     cli = Path(sys.executable).parent / "newsclean"
     proc = subprocess.run(
-        [str(cli), "clean", "seeds", "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [str(cli), "clean", "seeds", "--out", str(out), "--report"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
     for noise in NOISE:
@@ -53,3 +53,5 @@ def test_run_command_on_seeds_without_a_server(tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["counts"] == {"inputs": 5, "records": 5, "rejects": 0}
     assert str(run_dir) in proc.stdout.replace("\n", "")
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert page.lower().startswith("<!doctype html>") and "Help keep items like this free" in page

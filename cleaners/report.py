@@ -1,0 +1,882 @@
+"""A review report of one run folder: a single self-contained, static HTML page.
+
+People who did not write the rules need to see what the cleaner did before they trust it:
+which spans were removed and why, which edits were made, and what came out. The page has
+a summary (counts, removals by category, languages, the most frequent rules) and a
+paginated, filterable list of documents, each with its input struck through where text
+was removed and the cleaned text beside it.
+
+Design constraints, and how they are met:
+
+* **Self-contained**: inline CSS and JS, no network, no external assets; a reviewer can
+  mail the file or open it from a share.
+* **Usable at 10,000 documents**: per-document data is one JSON block rendered lazily,
+  a page of documents at a time, so the initial DOM stays small. The decoded input is
+  stored once; the cleaned text is stored as references into it (its paragraphs are
+  almost always verbatim slices of the input) plus literal text where edits changed it.
+* **Safe**: every string that reaches markup goes through :func:`html.escape` here, or
+  through ``textContent`` in the page's script; the JSON block escapes ``<``, ``>`` and
+  ``&`` so no document text can close the script element.
+* **Deterministic**: no timestamps of its own; documents are sorted by source URI, so the
+  same run folder always gives the same bytes.
+
+Offsets in the embedded JSON are UTF-16 code units (what JavaScript strings index),
+converted from the records' code-point offsets when a text holds astral characters.
+No Prefect import: the flow and the CLI both call :func:`write_report`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
+
+import fsspec
+
+from .batch import join, write_atomic
+from .decode import RejectInput, decode_bytes
+from .record import CATEGORIES, EditKind
+from .sources import read_bytes
+
+#: Documents rendered per page: enough to scroll through, small enough to render at once.
+PAGE_SIZE = 50
+
+#: Rejects listed in the summary; the rest are counted (rejects.jsonl has them all).
+MAX_REJECTS_LISTED = 200
+
+#: Paragraphs shorter than this are stored literally: a reference would not be smaller.
+MIN_REFERENCE_CHARS = 12
+
+EDIT_KINDS: tuple[str, ...] = EditKind.__args__  # type: ignore[attr-defined]
+
+#: One colour per removal category (Tableau 10: distinguishable, colour-blind friendlier).
+_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+CATEGORY_COLOURS: dict[str, str] = dict(zip(CATEGORIES, _PALETTE, strict=True))
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class ReportError(ValueError):
+    """The folder is not a complete run folder (no readable manifest)."""
+
+
+# --- reading a run folder ----------------------------------------------------------------
+
+
+def _join(run_dir: str, name: str) -> str:
+    return run_dir.rstrip("/") + "/" + name
+
+
+def _read_manifest(run_dir: str) -> dict:
+    """The manifest, or a clear error: a folder without one is not a finished run."""
+    try:
+        with fsspec.open(_join(run_dir, "manifest.json"), "r", encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError as exc:
+        raise ReportError(f"no manifest.json in {run_dir!r}: not a complete run folder") from exc
+
+
+def _shard_files(run_dir: str) -> list[str]:
+    """Shard files in name order (= discovery order), so reading order is deterministic."""
+    fs, path = fsspec.core.url_to_fs(run_dir)
+    names = sorted(fs.glob(path.rstrip("/") + "/documents-*.jsonl"))
+    return [_join(run_dir, PurePosixPath(name).name) for name in names]
+
+
+def _iter_jsonl(uri: str) -> Iterator[dict]:
+    """One parsed object per line, streamed: a run may not fit in memory as JSON objects."""
+    try:
+        handle = fsspec.open(uri, "r", encoding="utf-8").open()
+    except FileNotFoundError:
+        return
+    with handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def iter_records(run_dir: str | Path) -> Iterator[dict]:
+    """Every document record of a run folder, shard by shard."""
+    for shard in _shard_files(str(run_dir)):
+        yield from _iter_jsonl(shard)
+
+
+# --- one document -------------------------------------------------------------------------
+
+
+def source_host(source: dict) -> str:
+    """Where a document came from, for filtering: the URL's host, else its folder's name.
+
+    Text inputs rarely carry a URL; the folder they were scraped into is the next best
+    grouping a reviewer recognises.
+    """
+    url = source.get("url")
+    if url:
+        host = urlsplit(url).hostname
+        if host:
+            return host
+    path = urlsplit(source["uri"]).path if "://" in source["uri"] else source["uri"]
+    return PurePosixPath(path.replace("\\", "/")).parent.name or "(unknown)"
+
+
+def read_input(record: dict) -> tuple[str | None, str | None]:
+    """The decoded input a record's offsets point into, or ``(None, why not)``.
+
+    The source may have moved, changed or become unreadable since the run; offsets into a
+    different text would strike the wrong words, so anything that does not match exactly
+    (sha256, then every removed span) falls back to showing the removed spans only.
+    """
+    source = record["source"]
+    try:
+        raw = read_bytes(source["uri"])
+    except Exception as exc:  # noqa: BLE001 - any backend failure (missing, offline, no fsspec driver) only degrades this document
+        return None, f"The original input could not be read any more ({type(exc).__name__}: {exc})."
+    if source.get("sha256") and hashlib.sha256(raw).hexdigest() != source["sha256"]:
+        return None, "The original input has changed since the run (sha256 differs)."
+    try:
+        decoded = decode_bytes(raw).text
+    except RejectInput as exc:
+        return None, f"The original input no longer decodes ({exc.reason})."
+    if any(decoded[r["start"] : r["end"]] != r["text"] for r in record["removed"]):
+        return None, "The removed spans do not match the decoded input (offsets out of date)."
+    return decoded, None
+
+
+def utf16_offsets(text: str) -> Callable[[int], int]:
+    """Maps code-point offsets of ``text`` to UTF-16 offsets (JavaScript string indices)."""
+    astral = [m.start() for m in _ASTRAL.finditer(text)]
+    if not astral:
+        return lambda i: i
+    return lambda i: i + bisect.bisect_left(astral, i)
+
+
+def cleaned_pieces(decoded: str, cleaned: str, to16: Callable[[int], int]) -> list:
+    """The cleaned text as paragraph pieces referring into the input where they can.
+
+    A piece is ``[start, end]`` (a slice of the input), a literal string, or a list of
+    those two concatenated (a paragraph that edits changed here and there). Joining the
+    pieces with a blank line gives ``cleaned`` back exactly. Kept text is almost always
+    input text, so the page stores the article once instead of twice.
+    """
+    pieces: list = []
+    pos = 0
+    for para in cleaned.split("\n\n"):
+        if len(para) < MIN_REFERENCE_CHARS:
+            pieces.append(para)
+            continue
+        at = decoded.find(para, pos)
+        if at < 0:
+            at = decoded.find(para)  # any occurrence holds the same characters
+        if at >= 0:
+            pieces.append([to16(at), to16(at + len(para))])
+            pos = at + len(para)
+            continue
+        parts, pos = _edited_paragraph(decoded, para, pos)
+        pieces.append([p if isinstance(p, str) else [to16(p[0]), to16(p[1])] for p in parts])
+    return pieces
+
+
+def _common_prefix(a: str, ai: int, b: str, bi: int) -> int:
+    """Length of the common prefix of ``a[ai:]`` and ``b[bi:]`` (slice compares run in C)."""
+    lo, hi = 0, min(len(a) - ai, len(b) - bi)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[ai : ai + mid] == b[bi : bi + mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _resync(decoded: str, para: str, q: int, p: int, first: bool) -> tuple[int, int] | None:
+    """Where ``para[q + k:]`` continues in the input after an edit: ``(k, input offset)``.
+
+    Edits are short (a space, a typo, a mojibake sequence), so up to 8 inserted characters
+    and a small window of the input are tried; the first match in a paragraph may be far
+    (removed spans sit between paragraphs).
+    """
+    for k in range(9):
+        needle = para[q + k : q + k + 16]
+        if len(needle) < MIN_REFERENCE_CHARS:
+            return None
+        at = decoded.find(needle, p) if first else decoded.find(needle, p, p + 64 + len(needle))
+        if at >= 0:
+            return k, at
+    return None
+
+
+def _edited_paragraph(decoded: str, para: str, pos: int) -> tuple[list, int]:
+    """A paragraph that is not verbatim input, as input slices and literal gaps."""
+    parts: list = []
+    q, p, first = 0, pos, True
+    while q < len(para):
+        n = 0 if first else _common_prefix(para, q, decoded, p)
+        if n:  # short matches stay literal: a reference to them would not be smaller
+            parts.append((p, p + n) if n >= MIN_REFERENCE_CHARS else para[q : q + n])
+            q, p = q + n, p + n
+            continue
+        found = _resync(decoded, para, q, p, first)
+        if found is None:
+            parts.append(para[q:])
+            break
+        k, at = found
+        if k:
+            parts.append(para[q : q + k])
+        q, p, first = q + k, at, False
+    return _merge_literals(parts), p
+
+
+def _merge_literals(parts: list) -> list:
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def expand_pieces(decoded: str | None, pieces: list) -> str:
+    """The inverse of :func:`cleaned_pieces`, slicing UTF-16 units as the page's script does."""
+    units = decoded.encode("utf-16-le") if decoded is not None else b""
+
+    def expand(piece) -> str:
+        if isinstance(piece, str):
+            return piece
+        if piece and isinstance(piece[0], int):
+            return units[2 * piece[0] : 2 * piece[1]].decode("utf-16-le")
+        return "".join(expand(p) for p in piece)
+
+    return "\n\n".join(expand(p) for p in pieces)
+
+
+class _Table:
+    """Interns repeated strings (rules, hosts) as indices: 10,000 documents repeat them."""
+
+    def __init__(self, initial: tuple[str, ...] = ()) -> None:
+        self.items: list[str] = list(initial)
+        self._index = {item: i for i, item in enumerate(self.items)}
+
+    def __call__(self, item: str) -> int:
+        if item not in self._index:
+            self._index[item] = len(self.items)
+            self.items.append(item)
+        return self._index[item]
+
+
+@dataclass
+class _Tables:
+    categories: _Table = field(default_factory=lambda: _Table(CATEGORIES))
+    kinds: _Table = field(default_factory=lambda: _Table(EDIT_KINDS))
+    rules: _Table = field(default_factory=_Table)
+    hosts: _Table = field(default_factory=_Table)
+
+
+def _removals(record: dict, tables: _Tables, to16: Callable[[int], int], with_text: bool) -> list[list]:
+    """Removals sorted and clipped so they never overlap (the page nests them in order)."""
+    rows: list[list] = []
+    end = 0
+    for r in sorted(record["removed"], key=lambda r: (r["start"], r["end"])):
+        start = max(r["start"], end)
+        row = [to16(start), to16(max(start, r["end"])), tables.categories(r["category"]), tables.rules(r["rule"])]
+        rows.append(row + [r["text"]] if with_text else row)
+        end = max(end, r["end"])
+    return rows
+
+
+def _edits(record: dict, tables: _Tables, to16: Callable[[int], int]) -> list[list]:
+    edits = sorted(record["edits"], key=lambda e: (e["start"], e["end"], e["rule"], e["before"], e["after"]))
+    return [[to16(e["start"]), to16(e["end"]), tables.kinds(e["kind"]), tables.rules(e["rule"]), e["before"], e["after"]] for e in edits]
+
+
+def document_entry(record: dict, tables: _Tables) -> dict:
+    """The compact, page-ready form of one record (short keys: the page holds thousands)."""
+    decoded, note = read_input(record)
+    to16 = utf16_offsets(decoded) if decoded is not None else (lambda i: i)
+    stats = record["stats"]
+    language = record.get("language") or {}
+    return {
+        "id": record["id"],
+        "u": record["source"]["uri"],
+        "h": tables.hosts(source_host(record["source"])),
+        "t": record.get("title"),
+        "l": language.get("code") or "unknown",
+        "n": note,
+        "s": [stats["chars_in"], stats["chars_out"], stats["removed_chars"]],
+        "i": decoded,
+        "r": _removals(record, tables, to16, with_text=decoded is None),
+        "e": _edits(record, tables, to16),
+        "o": cleaned_pieces(decoded, record["text"], to16) if decoded is not None else [record["text"]],
+    }
+
+
+# --- run-wide figures ---------------------------------------------------------------------
+
+
+@dataclass
+class RunFigures:
+    """What the summary shows beyond the manifest, gathered while streaming the records."""
+
+    documents: int = 0
+    removed_chars: int = 0
+    spans: Counter = field(default_factory=Counter)
+    span_chars: Counter = field(default_factory=Counter)
+    rules: Counter = field(default_factory=Counter)
+    edits: Counter = field(default_factory=Counter)
+    unreadable: int = 0
+
+    def add(self, record: dict, entry: dict) -> None:
+        self.documents += 1
+        self.removed_chars += record["stats"]["removed_chars"]
+        for r in record["removed"]:
+            self.spans[r["category"]] += 1
+            self.span_chars[r["category"]] += len(r["text"])
+            self.rules[(r["rule"], r["category"])] += 1
+        self.edits.update(e["kind"] for e in record["edits"])
+        self.unreadable += entry["n"] is not None
+
+    def top_rules(self, n: int = 10) -> list[tuple[str, str, int]]:
+        """Most frequent removal rules; ties by name so the order is stable."""
+        ranked = sorted(self.rules.items(), key=lambda item: (-item[1], item[0]))
+        return [(rule, category, count) for (rule, category), count in ranked[:n]]
+
+
+def collect(run_dir: str | Path) -> tuple[list[dict], _Tables, RunFigures]:
+    """Streams the shards once into page entries (sorted by URI) and run figures."""
+    tables, figures, entries = _Tables(), RunFigures(), []
+    for record in iter_records(run_dir):
+        entry = document_entry(record, tables)
+        figures.add(record, entry)
+        entries.append(entry)
+    entries.sort(key=lambda e: (e["u"], e["id"]))
+    return entries, tables, figures
+
+
+# --- markup -------------------------------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _figure(key: str, label: str, value: int, detail: str = "") -> str:
+    extra = f'<span class="detail">{_e(detail)}</span>' if detail else ""
+    return f'<div class="figure" data-figure="{_e(key)}" data-value="{value}"><span class="value">{_n(value)}</span><span class="label">{_e(label)}</span>{extra}</div>'
+
+
+def _figures_html(manifest: dict, figures: RunFigures) -> str:
+    counts, chars = manifest.get("counts", {}), manifest.get("chars", {})
+    chars_in, chars_out = chars.get("in", 0), chars.get("out", 0)
+    share = f"{figures.removed_chars / chars_in:.1%} of the input" if chars_in else ""
+    cards = [
+        _figure("inputs", "inputs", counts.get("inputs", 0)),
+        _figure("records", "documents", counts.get("records", figures.documents)),
+        _figure("rejects", "rejects", counts.get("rejects", 0)),
+        _figure("chars_in", "characters in", chars_in),
+        _figure("chars_out", "characters out", chars_out),
+        _figure("removed_chars", "characters removed", figures.removed_chars, share),
+        _figure("edits", "edits", sum(figures.edits.values())),
+    ]
+    return '<div class="figures">' + "".join(cards) + "</div>"
+
+
+def _swatch(category: str) -> str:
+    return f'<span class="swatch c-{_e(category)}" aria-hidden="true"></span>'
+
+
+def _removals_chart(manifest: dict, figures: RunFigures) -> str:
+    """Horizontal CSS bars, one per category (zero rows too: the legend stays complete)."""
+    spans = manifest.get("removals") or dict(figures.spans)
+    top = max([1, *spans.values()])
+    rows = []
+    for cat in CATEGORIES:
+        n, chars = spans.get(cat, 0), figures.span_chars.get(cat, 0)
+        rows.append(
+            f'<div class="bar-row" data-category="{_e(cat)}" data-value="{n}">'
+            f'<span class="bar-label">{_swatch(cat)}{_e(cat)}</span>'
+            f'<span class="bar-track"><span class="bar c-{_e(cat)}" style="width:{100 * n / top:.1f}%"></span></span>'
+            f'<span class="bar-value">{_n(n)} <span class="detail">spans · {_n(chars)} chars</span></span></div>'
+        )
+    return '<div class="chart" role="img" aria-label="removals by category">' + "".join(rows) + "</div>"
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], cls: str) -> str:
+    """A small table; cells are markup already escaped by the caller."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body or "<tr><td>none</td></tr>"}</tbody></table>'
+
+
+def _languages_html(manifest: dict) -> str:
+    langs = manifest.get("languages", {})
+    total = max(1, sum(langs.values()))
+    rows = [(f"<code>{_e(code)}</code>", _n(n), f"{n / total:.0%}") for code, n in sorted(langs.items(), key=lambda i: (-i[1], i[0]))]
+    return _table(("language", "documents", "share"), rows, "languages")
+
+
+def _rules_html(figures: RunFigures) -> str:
+    rows = [(f'{_swatch(cat)}<code title="{_e(cat)}">{_e(rule)}</code>', _n(n)) for rule, cat, n in figures.top_rules()]
+    return _table(("rule", "spans"), rows, "top-rules")
+
+
+def _edits_html(figures: RunFigures) -> str:
+    rows = [(f"<code>{_e(kind)}</code>", _n(figures.edits[kind])) for kind in EDIT_KINDS if figures.edits.get(kind)]
+    return _table(("edit kind", "edits"), rows, "edit-kinds")
+
+
+def _rejects_html(run_dir: str, manifest: dict) -> str:
+    """Reject reasons, and the first rejects themselves (sources are what people fix)."""
+    reasons = manifest.get("reject_reasons", {})
+    if not reasons:
+        return '<p class="muted">No rejects.</p>'
+    rows, total = [], 0
+    for reject in _iter_jsonl(_join(run_dir, "rejects.jsonl")):
+        total += 1
+        if len(rows) < MAX_REJECTS_LISTED:
+            rows.append((f"<code>{_e(reject.get('source', ''))}</code>", f"<code>{_e(reject.get('reason', ''))}</code>", _e(reject.get("message", ""))))
+    more = f'<p class="muted">… and {_n(total - len(rows))} more in rejects.jsonl.</p>' if total > len(rows) else ""
+    reason_rows = [(f"<code>{_e(reason)}</code>", _n(n)) for reason, n in sorted(reasons.items())]
+    return (
+        _table(("reason", "rejects"), reason_rows, "reasons")
+        + f"<details><summary>rejected inputs ({_n(total)})</summary>"
+        + _table(("source", "reason", "message"), rows, "rejects")
+        + more
+        + "</details>"
+    )
+
+
+def _legend() -> str:
+    items = "".join(f'<li><del class="c-{_e(c)}" data-category="{_e(c)}">{_e(c)}</del></li>' for c in CATEGORIES)
+    return f'<ul class="legend" aria-label="legend">{items}<li><mark class="edit">edit</mark></li></ul>'
+
+
+def _header_html(manifest: dict, figures: RunFigures) -> str:
+    facts = [
+        ("run", manifest.get("run_id", "")),
+        ("flow run", manifest.get("flow_run_id") or "none"),
+        ("newsclean", manifest.get("newsclean_version", "")),
+        ("config", (manifest.get("config_hash") or "")[:12]),
+        ("started", manifest.get("started_at", "")),
+        ("ended", manifest.get("ended_at", "")),
+        ("sources", ", ".join(map(str, manifest.get("sources", [])))),
+    ]
+    meta = "".join(f"<span><b>{_e(k)}</b> <code>{_e(v)}</code></span>" for k, v in facts)
+    note = ""
+    if figures.unreadable:
+        note = f'<p class="note">{_n(figures.unreadable)} document(s): the original input could not be read; those show the removed spans and the cleaned text only.</p>'
+    return f'<header class="top"><h1>newsclean review report</h1><p class="meta">{meta}</p>{note}</header>'
+
+
+def summary_html(run_dir: str, manifest: dict, figures: RunFigures) -> str:
+    """The static top of the page: everything a reviewer reads before opening documents."""
+    return (
+        _header_html(manifest, figures)
+        + '<section id="summary" aria-label="summary">'
+        + _figures_html(manifest, figures)
+        + '<div class="panels">'
+        + f"<div class=\"panel wide\"><h2>Removals by category</h2>{_removals_chart(manifest, figures)}</div>"
+        + f"<div class=\"panel\"><h2>Most frequent removal rules</h2>{_rules_html(figures)}</div>"
+        + f"<div class=\"panel\"><h2>Languages</h2>{_languages_html(manifest)}<h2>Edits</h2>{_edits_html(figures)}</div>"
+        + f"<div class=\"panel\"><h2>Rejects</h2>{_rejects_html(run_dir, manifest)}</div>"
+        + "</div></section>"
+    )
+
+
+def _documents_html() -> str:
+    """The interactive part: controls and an empty list the script fills a page at a time."""
+    pager = '<div class="pager"><button type="button" data-go="first">«</button><button type="button" data-go="prev">‹ previous</button><span class="pager-status"></span><button type="button" data-go="next">next ›</button><button type="button" data-go="last">»</button></div>'
+    return (
+        '<section id="documents" aria-label="documents"><h2>Documents</h2>'
+        '<div class="controls">'
+        '<label>search <input type="search" id="q" placeholder="words in the input or the cleaned text" autocomplete="off"></label>'
+        '<label>category <select id="f-cat"><option value="">all categories</option></select></label>'
+        '<label>source <select id="f-host"><option value="">all sources</option></select></label>'
+        f"{pager}</div>{_legend()}"
+        '<noscript><p class="note">The document list needs JavaScript (inline, no network).</p></noscript>'
+        '<details class="toc"><summary>documents on this page</summary><ol id="toc"></ol></details>'
+        f'<div id="doc-list"></div>{pager}</section>'
+    )
+
+
+def _script_json(payload: dict) -> str:
+    """JSON safe inside a script element: no ``<``, ``>`` or ``&`` can end or open a tag."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _category_css() -> str:
+    rules = [f".c-{cat}{{--c:{colour};--bg:{colour}33}}" for cat, colour in CATEGORY_COLOURS.items()]
+    return "\n".join(rules)
+
+
+def render_report(run_dir: str | Path) -> str:
+    """The report page of a run folder (local path or fsspec URL); writes nothing."""
+    run_dir = str(run_dir)
+    manifest = _read_manifest(run_dir)
+    entries, tables, figures = collect(run_dir)
+    payload = {
+        "page_size": PAGE_SIZE,
+        "categories": tables.categories.items,
+        "kinds": tables.kinds.items,
+        "rules": tables.rules.items,
+        "hosts": tables.hosts.items,
+        "docs": entries,
+    }
+    title = f"newsclean report · {manifest.get('run_id', '')}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_CSS}\n{_category_css()}</style></head>\n<body>\n"
+        + summary_html(run_dir, manifest, figures)
+        + "\n"
+        + _documents_html()
+        + f'\n<script type="application/json" id="report-data">{_script_json(payload)}</script>\n'
+        + f"<script>{_JS}</script>\n</body></html>\n"
+    )
+
+
+def write_report(run_dir: str | Path, out: str | Path | None = None) -> str:
+    """Write the page to ``out`` (default ``<run_dir>/report.html``) atomically; return where.
+
+    Works for local folders and fsspec URLs alike (temporary name, then rename).
+    """
+    target = str(out) if out is not None else join(str(run_dir), "report.html")
+    write_atomic(target, render_report(run_dir))
+    return target
+
+
+_CSS = """
+:root{--fg:#1d2430;--muted:#5b6575;--line:#d8dde5;--panel:#f6f8fa;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
+body{margin:0 auto;padding:0 1.5rem 3rem;max-width:1500px;line-height:1.45}
+h1{font-size:1.5rem;margin:1.2rem 0 .3rem}h2{font-size:1.05rem;margin:.2rem 0 .6rem}
+code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em}
+.meta{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;color:var(--muted);font-size:.85rem;margin:0 0 1rem}
+.muted,.detail{color:var(--muted);font-size:.85em}
+.note{background:#fff4d6;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.6rem;margin-bottom:1rem}
+.figure{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem;display:flex;flex-direction:column}
+.figure .value{font-size:1.4rem;font-weight:600}.figure .label{color:var(--muted);font-size:.85rem}
+.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1rem;margin-bottom:1.5rem}
+.panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem .9rem}
+.panel.wide{grid-column:1/-1}
+.chart{display:flex;flex-direction:column;gap:.25rem}
+.bar-row{display:grid;grid-template-columns:11rem 1fr 14rem;align-items:center;gap:.6rem;font-size:.9rem}
+.bar-track{background:var(--panel);height:.9rem;border-radius:3px;overflow:hidden}
+.bar{display:block;height:100%;background:var(--c)}
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;background:var(--c);margin-right:.4rem;vertical-align:-1px}
+table{border-collapse:collapse;font-size:.88rem;width:100%}th,td{text-align:left;padding:.15rem .5rem .15rem 0;border-bottom:1px solid var(--line);vertical-align:top}
+td:nth-child(2){font-variant-numeric:tabular-nums}
+.controls{position:sticky;top:0;z-index:2;background:#fff;display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;padding:.5rem 0;border-bottom:1px solid var(--line)}
+.controls input[type=search]{width:22rem;max-width:80vw}
+.pager{display:flex;gap:.3rem;align-items:center;margin:.6rem 0}.pager-status{margin:0 .5rem;color:var(--muted);font-size:.9rem}
+.legend{display:flex;flex-wrap:wrap;gap:.3rem .8rem;list-style:none;padding:0;margin:.6rem 0;font-size:.85rem}
+.toc{font-size:.88rem;margin:.3rem 0 .8rem}.toc ol{columns:3 22rem;margin:.3rem 0}
+del{text-decoration:line-through;text-decoration-color:var(--c);text-decoration-thickness:2px;background:var(--bg);color:#3b4350}
+mark.edit{background:transparent;outline:1.5px dashed #1d2430;outline-offset:0;border-radius:2px;color:inherit}
+mark.edit.insert{color:#b00}
+.doc{border:1px solid var(--line);border-radius:6px;margin:0 0 1.2rem;padding:.6rem .9rem;scroll-margin-top:4rem}
+.doc h3{font-size:1rem;margin:0 0 .2rem;word-break:break-all}.doc h3 .num{color:var(--muted);margin-right:.4rem}
+.doc .title{font-weight:600;margin:.1rem 0}
+.doc .facts{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;gap:.2rem .9rem}
+.chip{display:inline-block;border-radius:3px;padding:0 .35rem;background:var(--bg);border-left:3px solid var(--c);font-size:.8rem;margin-right:.3rem}
+.panes{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:.8rem;margin-top:.5rem}
+.pane h4{margin:.2rem 0;font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
+pre.text{white-space:pre-wrap;overflow-wrap:anywhere;font-family:Georgia,"Times New Roman",serif;font-size:.92rem;line-height:1.5;margin:0;padding:.5rem .7rem;background:var(--panel);border-radius:4px;max-height:36rem;overflow:auto}
+ol.removed-only{padding-left:1.4rem;margin:.3rem 0}ol.removed-only li{margin:.2rem 0}
+.edits{font-size:.88rem;margin-top:.5rem}.edits ol{margin:.3rem 0;padding-left:1.6rem}
+.edits .before{background:#fde2e2}.edits .after{background:#dcf5dc}.edits .rule{color:var(--muted);margin-left:.5rem}
+@media (max-width:900px){.panes{grid-template-columns:1fr}.bar-row{grid-template-columns:8rem 1fr}.bar-value{grid-column:2}}
+"""
+
+_JS = r"""
+(function () {
+  "use strict";
+  var body = document.body;
+  function fail(message) {
+    body.setAttribute("data-js-ok", "0");
+    body.setAttribute("data-js-error", String(message));
+  }
+  window.addEventListener("error", function (e) { fail(e.message || "script error"); });
+  window.addEventListener("unhandledrejection", function (e) { fail("unhandled rejection: " + e.reason); });
+
+  var data = JSON.parse(document.getElementById("report-data").textContent);
+  var docs = data.docs, CATS = data.categories, KINDS = data.kinds, RULES = data.rules, HOSTS = data.hosts;
+  var PAGE = data.page_size;
+  var state = { page: 0, cat: "", host: "", q: "" };
+  var matches = [];
+  var list = document.getElementById("doc-list");
+  var toc = document.getElementById("toc");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) { for (var k in attrs) { if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]); } }
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function fmt(n) { return n.toLocaleString("en-US"); }
+
+  // Cleaned text: paragraphs are [start, end] slices of the input or literal strings.
+  function cleaned(d) {
+    if (d._o === undefined) {
+      var part = function (p) {
+        if (typeof p === "string") return p;
+        return typeof p[0] === "number" ? d.i.slice(p[0], p[1]) : p.map(part).join("");
+      };
+      d._o = d.o.map(part).join("\n\n");
+    }
+    return d._o;
+  }
+  function categoriesOf(d) {
+    if (!d._c) {
+      d._c = {};
+      d.r.forEach(function (r) { var c = CATS[r[2]]; d._c[c] = (d._c[c] || 0) + 1; });
+    }
+    return d._c;
+  }
+  function haystack(d) {
+    if (d._h === undefined) { d._h = (d.u + "\n" + (d.i || "") + "\n" + cleaned(d)).toLowerCase(); }
+    return d._h;
+  }
+  function applyFilters() {
+    matches = [];
+    for (var i = 0; i < docs.length; i++) {
+      var d = docs[i];
+      if (state.cat && !categoriesOf(d)[state.cat]) continue;
+      if (state.host !== "" && d.h !== Number(state.host)) continue;
+      if (state.q && haystack(d).indexOf(state.q) < 0) continue;
+      matches.push(i);
+    }
+  }
+
+  // Whitespace made visible, so "two spaces -> one" edits can be read.
+  function visible(s) {
+    if (s === "") return "∅";
+    return s.replace(/ /g, "·").replace(/\u00a0/g, "⍽").replace(/\t/g, "⇥").replace(/\n/g, "↵")
+      .replace(/[\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/g, function (c) {
+        return "⟨U+" + c.charCodeAt(0).toString(16).toUpperCase() + "⟩";
+      });
+  }
+  function editLabel(e) { return KINDS[e[2]] + " · " + RULES[e[3]] + ": " + visible(e[4]) + " → " + visible(e[5]); }
+
+  // Overlapping edits (e.g. a no-break space replaced, then the doubled space) become one mark.
+  function editClusters(d) {
+    var out = [];
+    d.e.forEach(function (e, k) {
+      var last = out[out.length - 1];
+      if (last && (e[0] < last.e || (e[0] === last.s && e[1] === last.e))) {
+        last.e = Math.max(last.e, e[1]); last.items.push(k);
+      } else {
+        out.push({ s: e[0], e: e[1], items: [k] });
+      }
+    });
+    return out;
+  }
+  function editMark(d, c, text) {
+    var insert = c.s === c.e;
+    var mark = el("mark", { "class": insert ? "edit insert" : "edit", "data-edits": c.items.join(" ") }, insert ? "‸" : text);
+    mark.title = c.items.map(function (k) { return editLabel(d.e[k]); }).join("\n");
+    return mark;
+  }
+  // Appends input[a, b) to parent, wrapping the parts touched by edits in marks.
+  function appendText(parent, d, clusters, a, b) {
+    var text = d.i, pos = a;
+    for (var k = 0; k < clusters.length; k++) {
+      var c = clusters[k];
+      if (c.s === c.e) {
+        if (c.s >= a && (c.s < b || (c.s === b && b === text.length))) {
+          if (c.s > pos) { parent.appendChild(document.createTextNode(text.slice(pos, c.s))); pos = c.s; }
+          parent.appendChild(editMark(d, c, ""));
+        }
+        continue;
+      }
+      var s = Math.max(a, c.s), e = Math.min(b, c.e);
+      if (s >= e) continue;
+      if (s > pos) parent.appendChild(document.createTextNode(text.slice(pos, s)));
+      parent.appendChild(editMark(d, c, text.slice(s, e)));
+      pos = e;
+    }
+    if (pos < b) parent.appendChild(document.createTextNode(text.slice(pos, b)));
+  }
+  function removal(r, text) {
+    var cat = CATS[r[2]], rule = RULES[r[3]];
+    return el("del", { "class": "c-" + cat, "data-category": cat, "data-rule": rule, "title": rule }, text);
+  }
+  function inputPane(d) {
+    var pre = el("pre", { "class": "text input" });
+    var clusters = editClusters(d), pos = 0;
+    d.r.forEach(function (r) {
+      if (r[0] > pos) appendText(pre, d, clusters, pos, r[0]);
+      var del = removal(r);
+      appendText(del, d, clusters, r[0], r[1]);
+      pre.appendChild(del);
+      pos = Math.max(pos, r[1]);
+    });
+    if (pos < d.i.length) appendText(pre, d, clusters, pos, d.i.length);
+    return pre;
+  }
+  function removedOnlyPane(d) {
+    var ol = el("ol", { "class": "removed-only" });
+    d.r.forEach(function (r) { var li = el("li"); li.appendChild(removal(r, r[4])); ol.appendChild(li); });
+    if (!d.r.length) ol.appendChild(el("li", null, "nothing was removed"));
+    return ol;
+  }
+  function pane(title, content, cls) {
+    var div = el("div", { "class": "pane " + cls });
+    div.appendChild(el("h4", null, title));
+    div.appendChild(content);
+    return div;
+  }
+  function editsList(d) {
+    var box = el("details", { "class": "edits" });
+    if (d.e.length <= 10) box.open = true;
+    box.appendChild(el("summary", null, d.e.length + (d.e.length === 1 ? " edit" : " edits")));
+    var ol = el("ol");
+    d.e.forEach(function (e) {
+      var li = el("li");
+      li.appendChild(el("code", { "class": "before" }, visible(e[4])));
+      li.appendChild(document.createTextNode(" → "));
+      li.appendChild(el("code", { "class": "after" }, visible(e[5])));
+      li.appendChild(el("span", { "class": "rule" }, KINDS[e[2]] + " · " + RULES[e[3]]));
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+    return box;
+  }
+  function facts(d, n) {
+    var p = el("div", { "class": "facts" });
+    p.appendChild(el("span", null, "source: " + HOSTS[d.h]));
+    p.appendChild(el("span", null, "language: " + d.l));
+    p.appendChild(el("span", null, fmt(d.s[0]) + " → " + fmt(d.s[1]) + " characters (" + fmt(d.s[2]) + " removed)"));
+    p.appendChild(el("span", { "title": d.id }, "id " + d.id.slice(0, 12)));
+    var chips = el("span");
+    var cats = categoriesOf(d);
+    CATS.forEach(function (c) { if (cats[c]) chips.appendChild(el("span", { "class": "chip c-" + c, "data-category": c }, c + " " + cats[c])); });
+    if (d.e.length) chips.appendChild(el("span", { "class": "chip" }, "edits " + d.e.length));
+    p.appendChild(chips);
+    return p;
+  }
+  function renderDoc(i) {
+    var d = docs[i];
+    var art = el("article", { "class": "doc", "id": "doc-" + (i + 1), "data-uri": d.u });
+    var h = el("h3");
+    h.appendChild(el("span", { "class": "num" }, "#" + (i + 1)));
+    h.appendChild(document.createTextNode(d.u));
+    art.appendChild(h);
+    if (d.t) art.appendChild(el("p", { "class": "title" }, d.t));
+    art.appendChild(facts(d, i));
+    if (d.n) art.appendChild(el("p", { "class": "note" }, d.n + " Showing the removed spans and the cleaned text only."));
+    var panes = el("div", { "class": "panes" });
+    panes.appendChild(d.i === null ? pane("Removed spans", removedOnlyPane(d), "in") : pane("As it came in", inputPane(d), "in"));
+    panes.appendChild(pane("Cleaned", el("pre", { "class": "text output" }, cleaned(d)), "out"));
+    art.appendChild(panes);
+    if (d.e.length) art.appendChild(editsList(d));
+    return art;
+  }
+
+  function pages() { return Math.max(1, Math.ceil(matches.length / PAGE)); }
+  function updatePagers() {
+    var first = state.page * PAGE;
+    var status = matches.length
+      ? "documents " + fmt(first + 1) + "–" + fmt(Math.min(first + PAGE, matches.length)) + " of " + fmt(matches.length) +
+        (matches.length < docs.length ? " (filtered from " + fmt(docs.length) + ")" : "") + " · page " + (state.page + 1) + " of " + pages()
+      : "no document matches";
+    document.querySelectorAll(".pager-status").forEach(function (s) { s.textContent = status; });
+    document.querySelectorAll(".pager button").forEach(function (b) {
+      var go = b.getAttribute("data-go");
+      b.disabled = (go === "first" || go === "prev") ? state.page === 0 : state.page >= pages() - 1;
+    });
+  }
+  function render() {
+    var frag = document.createDocumentFragment(), items = document.createDocumentFragment();
+    var slice = matches.slice(state.page * PAGE, (state.page + 1) * PAGE);
+    slice.forEach(function (i) {
+      frag.appendChild(renderDoc(i));
+      var li = el("li");
+      li.appendChild(el("a", { "href": "#doc-" + (i + 1) }, docs[i].u));
+      items.appendChild(li);
+    });
+    list.textContent = "";
+    list.appendChild(frag);
+    toc.textContent = "";
+    toc.appendChild(items);
+    updatePagers();
+    if (!body.hasAttribute("data-js-error")) body.setAttribute("data-js-ok", "1");
+    // Milliseconds from navigation to this page of documents on screen: a load-time probe.
+    body.setAttribute("data-rendered-ms", String(Math.round(performance.now())));
+  }
+  function go(where) {
+    var last = pages() - 1;
+    state.page = where === "first" ? 0 : where === "last" ? last : where === "prev" ? Math.max(0, state.page - 1) : Math.min(last, state.page + 1);
+    render();
+    document.getElementById("documents").scrollIntoView();
+  }
+  function refilter() { state.page = 0; applyFilters(); render(); }
+  // A link to #doc-N opens the page that holds it (filters are cleared to be sure it is there).
+  function showHash() {
+    var m = /^#doc-(\d+)$/.exec(location.hash);
+    if (!m) return;
+    var i = Number(m[1]) - 1;
+    if (i < 0 || i >= docs.length) return;
+    var pos = matches.indexOf(i);
+    if (pos < 0) { state.cat = ""; state.host = ""; state.q = ""; resetControls(); applyFilters(); pos = matches.indexOf(i); }
+    state.page = Math.floor(pos / PAGE);
+    render();
+    var node = document.getElementById("doc-" + (i + 1));
+    if (node) node.scrollIntoView();
+  }
+
+  var q = document.getElementById("q"), fCat = document.getElementById("f-cat"), fHost = document.getElementById("f-host");
+  function resetControls() { q.value = ""; fCat.value = ""; fHost.value = ""; }
+  function setupControls() {
+    var perCat = {}, perHost = {};
+    docs.forEach(function (d) {
+      var cats = categoriesOf(d);
+      for (var c in cats) perCat[c] = (perCat[c] || 0) + 1;
+      perHost[d.h] = (perHost[d.h] || 0) + 1;
+    });
+    CATS.forEach(function (c) { if (perCat[c]) fCat.appendChild(el("option", { "value": c }, c + " (" + fmt(perCat[c]) + " documents)")); });
+    HOSTS.map(function (h, k) { return [h, k]; }).sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; })
+      .forEach(function (hk) { fHost.appendChild(el("option", { "value": String(hk[1]) }, hk[0] + " (" + fmt(perHost[hk[1]] || 0) + ")")); });
+    var timer = null;
+    q.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { state.q = q.value.trim().toLowerCase(); refilter(); }, 200);
+    });
+    fCat.addEventListener("change", function () { state.cat = fCat.value; refilter(); });
+    fHost.addEventListener("change", function () { state.host = fHost.value; refilter(); });
+    document.querySelectorAll(".pager button").forEach(function (b) {
+      b.addEventListener("click", function () { go(b.getAttribute("data-go")); });
+    });
+    window.addEventListener("hashchange", showHash);
+  }
+  // ?category=donation&source=seeds&q=words opens a filtered view (links in reviews, tests).
+  function readQuery() {
+    var params = new URLSearchParams(location.search);
+    if (params.get("q")) { q.value = params.get("q"); state.q = q.value.trim().toLowerCase(); }
+    if (params.get("category")) { state.cat = params.get("category"); fCat.value = state.cat; }
+    if (params.get("source")) { state.host = String(HOSTS.indexOf(params.get("source"))); fHost.value = state.host; }
+  }
+
+  try {
+    setupControls();
+    readQuery();
+    applyFilters();
+    render();
+    showHash();
+  } catch (err) {
+    fail(err && err.stack ? err.stack : err);
+    throw err;
+  }
+})();
+"""
