@@ -40,6 +40,7 @@ class ShardSummary:
     chars_in: int = 0
     chars_out: int = 0
     removals: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
     rejects: list[dict] = field(default_factory=list)
 
@@ -99,6 +100,7 @@ def clean_shard(
     """Clean the inputs of one shard into ``run_dir/documents-NNNNN.jsonl``."""
     summary = ShardSummary(index=index, file=shard_file_name(index), inputs=len(uris))
     removals: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     lines: list[str] = []
     for uri in uris:
@@ -110,9 +112,11 @@ def clean_shard(
         summary.chars_in += result.stats.chars_in
         summary.chars_out += result.stats.chars_out
         removals.update(result.stats.removals)
+        rules.update(r.rule for r in result.removed)
         languages[result.language.code or "unknown"] += 1
     summary.records = len(lines)
     summary.removals = dict(sorted(removals.items()))
+    summary.rules = dict(sorted(rules.items()))
     summary.languages = dict(sorted(languages.items()))
     summary.sha256 = write_atomic(join(run_dir, summary.file), "".join(line + "\n" for line in lines))
     return summary

@@ -15,6 +15,10 @@ from . import __version__
 from .batch import ShardSummary
 
 
+#: How many of the most frequent removal rules the manifest and summaries list.
+TOP_RULES = 10
+
+
 @dataclass(frozen=True)
 class RunTotals:
     inputs: int
@@ -23,16 +27,19 @@ class RunTotals:
     chars_in: int
     chars_out: int
     removals: dict[str, int]
+    top_rules: dict[str, int]
     languages: dict[str, int]
     reject_reasons: dict[str, int]
 
 
 def totals(summaries: Sequence[ShardSummary]) -> RunTotals:
     removals: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for s in summaries:
         removals.update(s.removals)
+        rules.update(s.rules)
         languages.update(s.languages)
         reasons.update(r["reason"] for r in s.rejects)
     return RunTotals(
@@ -42,6 +49,7 @@ def totals(summaries: Sequence[ShardSummary]) -> RunTotals:
         chars_in=sum(s.chars_in for s in summaries),
         chars_out=sum(s.chars_out for s in summaries),
         removals=dict(sorted(removals.items())),
+        top_rules=dict(sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RULES]),
         languages=dict(sorted(languages.items())),
         reject_reasons=dict(sorted(reasons.items())),
     )
@@ -75,6 +83,7 @@ def build_manifest(
         "invariant": "inputs == records + rejects",
         "chars": {"in": t.chars_in, "out": t.chars_out},
         "removals": t.removals,
+        "top_rules": t.top_rules,
         "languages": t.languages,
         "reject_reasons": t.reject_reasons,
         "shards": [{"file": s.file, "records": s.records, "sha256": s.sha256} for s in summaries],
@@ -107,4 +116,8 @@ def summary_markdown(manifest: dict, run_dir: str) -> str:
         "|---|---:|",
     ]
     lines += [f"| {row['figure']} | {row['value']} |" for row in summary_table(manifest)]
+    lines += ["", "| language | documents |", "|---|---:|"]
+    lines += [f"| {code} | {n} |" for code, n in manifest["languages"].items()]
+    lines += ["", f"| top {TOP_RULES} removal rules | spans |", "|---|---:|"]
+    lines += [f"| `{rule}` | {n} |" for rule, n in manifest["top_rules"].items()]
     return "\n".join(lines) + "\n"

@@ -85,7 +85,9 @@ def test_run_publishes_table_and_markdown_artifacts(mixed_run):
     table = by_type["table"]["data"]
     rows = json.loads(table) if isinstance(table, str) else table
     assert {"figure": "rejects", "value": 3} in rows
-    assert "| records | 3 |" in by_type["markdown"]["data"]
+    markdown = by_type["markdown"]["data"]
+    assert "| records | 3 |" in markdown and "| en | 3 |" in markdown
+    assert "| `related.dated_headline_list` | 3 |" in markdown  # seed 002's list, top rules
 
 
 def test_bad_parameters_are_refused_by_prefect(prefect_server, tmp_path):
