@@ -23,7 +23,7 @@ def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRu
                 "processes": True,
                 "threads_per_worker": 1,
                 "host": "127.0.0.1",
-                "dashboard_address": None,
+                "dashboard_address": ":0",  # any free port: no clash with a running cluster
             }
         )
     return ThreadPoolTaskRunner(max_workers=1)
