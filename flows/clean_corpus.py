@@ -25,7 +25,7 @@ from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
 from cleaners.sources import discover, shards, uris
-from flows.runners import task_runner_for
+from flows.runners import running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
 progress_hook: Callable[[int, int, batch.ShardSummary | None], None] | None = None
@@ -78,7 +78,7 @@ def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, con
     The runner is used directly rather than through a subflow so that the (possibly huge)
     list of input URIs is never stored as a flow-run parameter on the Prefect server.
     """
-    with runner.duplicate() as pool:
+    with running_pool(runner) as pool:
         profiles = [pool.submit(profile_shard_task, {"shard_uris": group}) for group in groups]
         profile = batch.merge_profiles(f.result() for f in profiles)
         shared = Opaque(profile)

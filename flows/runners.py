@@ -8,7 +8,13 @@ loopback. ``dask_address``: an existing Dask scheduler (``tcp://host:port``).
 
 from __future__ import annotations
 
-from prefect.task_runners import ThreadPoolTaskRunner, TaskRunner
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from prefect.settings import PREFECT_API_URL
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 
 def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRunner:
@@ -23,7 +29,35 @@ def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRu
                 "processes": True,
                 "threads_per_worker": 1,
                 "host": "127.0.0.1",
-                "dashboard_address": ":0",  # any free port: no clash with a running cluster
+                "dashboard_address": "127.0.0.1:0",  # any free port: no clash with a running cluster
             }
         )
     return ThreadPoolTaskRunner(max_workers=1)
+
+
+@contextmanager
+def running_pool(runner: TaskRunner) -> Iterator[TaskRunner]:
+    """A fresh copy of ``runner``, entered with this run's API URL in the environment.
+
+    Worker processes read ``PREFECT_API_URL`` from their environment; without it each one
+    starts a temporary Prefect server of its own (about 20 s, invisible at WARNING level).
+    The variable is set only while the workers spawn, so that a later run in this process
+    does not inherit the address of a temporary server that has since stopped.
+    """
+    saved = os.environ.get("PREFECT_API_URL")
+    url = PREFECT_API_URL.value()
+    if saved is None and url:
+        os.environ["PREFECT_API_URL"] = url
+    try:
+        pool = runner.duplicate()
+        pool.__enter__()
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_API_URL", None)
+    try:
+        yield pool
+    except BaseException:
+        if not pool.__exit__(*sys.exc_info()):
+            raise
+    else:
+        pool.__exit__(None, None, None)
