@@ -36,14 +36,24 @@ def test_bad_config_is_refused_before_any_work(tmp_path):
     assert list(tmp_path.iterdir()) == [bad]
 
 
-def test_run_command_on_seeds_without_a_server(tmp_path):
-    """`newsclean clean seeds` with no PREFECT_API_URL: Prefect's temporary server, clean exit."""
+def test_run_command_without_a_server_ends_cleanly(tmp_path):
+    """`newsclean clean` with no PREFECT_API_URL: Prefect's temporary server, quiet exit.
+
+    120+ task runs: enough that the temporary server, stopped at exit, used to print
+    "Error flushing events" tracebacks from its task-run recorder.
+    """
+    many = tmp_path / "many"
+    many.mkdir()
+    seed = (SEEDS / "002_625579a92e5a1402.txt").read_text(encoding="utf-8")
+    for i in range(60):
+        (many / f"copy-{i:02d}.txt").write_text(f"{seed}\nVariant {i} of the related list.", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     out = tmp_path / "output"
     cli = Path(sys.executable).parent / "newsclean"
     proc = subprocess.run(
-        [str(cli), "clean", "seeds", "--out", str(out), "--report"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [str(cli), "clean", "seeds", str(many), "--out", str(out), "--shard-size", "1", "--report"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     for noise in NOISE:
@@ -51,7 +61,8 @@ def test_run_command_on_seeds_without_a_server(tmp_path):
     assert "run folder:" in proc.stdout and "records" in proc.stdout
     (run_dir,) = out.iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["counts"] == {"inputs": 5, "records": 5, "rejects": 0}
+    assert manifest["counts"] == {"inputs": 65, "records": 65, "rejects": 0}
+    assert len(manifest["shards"]) == 65
     assert str(run_dir) in proc.stdout.replace("\n", "")
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert page.lower().startswith("<!doctype html>") and "Help keep items like this free" in page
