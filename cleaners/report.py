@@ -70,14 +70,10 @@ class ReportError(ValueError):
 # --- reading a run folder ----------------------------------------------------------------
 
 
-def _join(run_dir: str, name: str) -> str:
-    return run_dir.rstrip("/") + "/" + name
-
-
 def _read_manifest(run_dir: str) -> dict:
     """The manifest, or a clear error: a folder without one is not a finished run."""
     try:
-        with fsspec.open(_join(run_dir, "manifest.json"), "r", encoding="utf-8") as handle:
+        with fsspec.open(join(run_dir, "manifest.json"), "r", encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError as exc:
         raise ReportError(f"no manifest.json in {run_dir!r}: not a complete run folder") from exc
@@ -87,7 +83,7 @@ def _shard_files(run_dir: str) -> list[str]:
     """Shard files in name order (= discovery order), so reading order is deterministic."""
     fs, path = fsspec.core.url_to_fs(run_dir)
     names = sorted(fs.glob(path.rstrip("/") + "/documents-*.jsonl"))
-    return [_join(run_dir, PurePosixPath(name).name) for name in names]
+    return [join(run_dir, PurePosixPath(name).name) for name in names]
 
 
 def _iter_jsonl(uri: str) -> Iterator[dict]:
@@ -441,7 +437,7 @@ def _rejects_html(run_dir: str, manifest: dict) -> str:
     if not reasons:
         return '<p class="muted">No rejects.</p>'
     rows, total = [], 0
-    for reject in _iter_jsonl(_join(run_dir, "rejects.jsonl")):
+    for reject in _iter_jsonl(join(run_dir, "rejects.jsonl")):
         total += 1
         if len(rows) < MAX_REJECTS_LISTED:
             rows.append((f"<code>{_e(reject.get('source', ''))}</code>", f"<code>{_e(reject.get('reason', ''))}</code>", _e(reject.get("message", ""))))
