@@ -20,7 +20,7 @@ from prefect.task_runners import TaskRunner
 from pydantic import Field
 
 from cleaners import batch, manifest as manifest_mod
-from cleaners.config import load_config
+from cleaners.config import CleanConfig, load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
@@ -58,8 +58,8 @@ def profile_shard_task(shard_uris: list[str]) -> CorpusProfile:
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def clean_shard_task(index: int, shard_uris: list[str], run_dir: str, config_path: str | None, run: RunInfo, profile: Opaque) -> batch.ShardSummary:
-    return batch.clean_shard(index, shard_uris, run_dir, load_config(config_path), run, profile.value)
+def clean_shard_task(index: int, shard_uris: list[str], run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque) -> batch.ShardSummary:
+    return batch.clean_shard(index, shard_uris, run_dir, config, run, profile.value)
 
 
 def _run_id(started: datetime, flow_run_id: str | None) -> str:
@@ -72,7 +72,7 @@ def _report(done: int, total: int, summary: batch.ShardSummary | None) -> None:
         progress_hook(done, total, summary)
 
 
-def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, config: str | None, run: RunInfo) -> list[batch.ShardSummary]:
+def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, config: CleanConfig, run: RunInfo) -> list[batch.ShardSummary]:
     """Both passes over the shards on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
@@ -83,7 +83,7 @@ def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, con
         profile = batch.merge_profiles(f.result() for f in profiles)
         shared = Opaque(profile)
         futures = [
-            pool.submit(clean_shard_task, {"index": i, "shard_uris": group, "run_dir": run_dir, "config_path": config, "run": run, "profile": shared})
+            pool.submit(clean_shard_task, {"index": i, "shard_uris": group, "run_dir": run_dir, "config": config, "run": run, "profile": shared})
             for i, group in enumerate(groups)
         ]
         summaries: list[batch.ShardSummary] = []
@@ -129,7 +129,9 @@ def clean_corpus(
     _report(0, len(groups), None)
 
     run = RunInfo(cleaning.config_hash(), str(flow_run_id) if flow_run_id else None, started.isoformat(timespec="seconds"))
-    summaries = _clean_shards(task_runner_for(workers, dask_address), groups, run_dir, config, run)
+    # The validated config travels to the tasks, not its path: loaded and hashed once, and
+    # workers on other machines need not see the file.
+    summaries = _clean_shards(task_runner_for(workers, dask_address), groups, run_dir, cleaning, run)
 
     rejects = [r for s in summaries for r in s.rejects]
     rejects_sha = batch.write_jsonl(batch.join(run_dir, "rejects.jsonl"), rejects)
