@@ -18,13 +18,12 @@ per document, and what a user calls from a notebook.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from . import __version__
-from .boilerplate import classify_blocks
+from .boilerplate import classify_blocks, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
@@ -96,8 +95,7 @@ def _remove_boilerplate(
 ) -> tuple[TrackedText, list[Removal], str | None]:
     blocks = classify_blocks(tracked.text, config.boilerplate.strictness) if config.boilerplate.enabled else None
     if blocks is None:
-        blocks_kept = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", tracked.text)]
-        return tracked.select(blocks_kept, PARAGRAPH_SEPARATOR), [], None
+        return tracked.select([(b.start, b.end) for b in split_blocks(tracked.text)], PARAGRAPH_SEPARATOR), [], None
     removed = []
     for block in blocks:
         if block.category is not None:
