@@ -10,7 +10,7 @@ rules) and ``held`` (never looked at; report it). Prints F1/P/R per set, renderi
 half, next to the untouched input, then removals per category and the 20 most frequent
 rules; ``--json`` writes everything.
 
-    .venv/bin/python benchmarks/quality.py [--strictness balanced] [--json FILE]
+    .venv/bin/python benchmarks/quality.py [--strictness balanced] [--no-line-model] [--json FILE]
 """
 
 from __future__ import annotations
@@ -59,9 +59,11 @@ def fig(res: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--strictness", default="balanced", choices=["conservative", "balanced", "aggressive"])
+    parser.add_argument("--no-line-model", action="store_true", help="rules only (boilerplate.line_model = false)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    config = CleanConfig.model_validate({"boilerplate": {"strictness": args.strictness}})
+    options = {"strictness": args.strictness, "line_model": not args.no_line_model}
+    config = CleanConfig.model_validate({"boilerplate": options})
     run = RunInfo(config.config_hash(), processed_at="benchmark")
     results, categories, rules = [], Counter(), Counter()
     print(f"{'set':20s} {'input':13s} {'half':5s} {'n':>4s}  {'untouched F1 / P / R':24s}  newsclean F1 / P / R")
@@ -88,7 +90,7 @@ def main() -> None:
         print(f"  {n:6d}  {rule}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"strictness": args.strictness, "results": results, "categories": dict(categories), "top_rules": rules.most_common(20)}
+        payload = {**options, "results": results, "categories": dict(categories), "top_rules": rules.most_common(20)}
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
 
 

@@ -25,6 +25,7 @@ from .decode import RejectInput, decode_bytes
 from .pipeline import InputDocument, RunInfo, clean_document
 from .record import Record, Reject
 from .sources import read_bytes
+from .templates import host_of
 from .typos import english_lexicon
 
 
@@ -58,7 +59,7 @@ def profile_shard(uris: Sequence[str]) -> CorpusProfile:
     profile = CorpusProfile()
     for uri in uris:
         try:
-            profile.add_text(decode_bytes(read_bytes(uri)).text, lexicon.knows)
+            profile.add_text(decode_bytes(read_bytes(uri)).text, lexicon.knows, host_of(uri))
         except (RejectInput, OSError):
             continue  # the cleaning pass reports it as a reject
     return profile

@@ -25,14 +25,26 @@ leaving junk.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+from .linemodel import Layout, LineView, score_lines
 from .rules import load_rules
 
 _BLOCK = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w[\w'’.-]*")
+# Scripts written without spaces between words (Han, kana): about two characters a word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on)."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(_WORD.findall(text))
+    return len(_WORD.findall(_UNSPACED.sub(" ", text))) + unspaced // 2
 _TERMINAL = ".!?:;,\"”’)"
 
 
@@ -48,6 +60,8 @@ class Block:
     category: str | None = None
     rule: str | None = None
     evidence: bool = False
+    score: float | None = None
+    detail: str | None = None
 
     def assign(self, category: str, rule: str, evidence: bool = False) -> None:
         self.category, self.rule, self.evidence = category, rule, evidence
@@ -94,19 +108,36 @@ def rulebook(strictness: str) -> Rulebook:
 
 def split_blocks(text: str) -> list[Block]:
     return [
-        Block(i, m.start(), m.end(), m.group(), len(_WORD.findall(m.group())))
+        Block(i, m.start(), m.end(), m.group(), word_count(m.group()))
         for i, m in enumerate(_BLOCK.finditer(text))
     ]
 
 
-def classify_blocks(text: str, strictness: str = "balanced") -> list[Block]:
+#: Given a line, why it is a site-template line ("in 9 of 10 documents from ..."), or None.
+TemplateCheck = Callable[[str], "str | None"]
+
+
+def classify_blocks(
+    text: str, strictness: str = "balanced", line_model: bool = True, templates: TemplateCheck | None = None
+) -> list[Block]:
     """Split ``text`` into blocks and decide, for each, keep (category None) or remove."""
+    blocks = apply_rules(text, strictness, templates)
+    if blocks and line_model:
+        scores, layout = score_lines([LineView(b.text, b.category, b.evidence) for b in blocks])
+        decide(blocks, scores, layout, rulebook(strictness).thresholds)
+    return blocks
+
+
+def apply_rules(text: str, strictness: str = "balanced", templates: TemplateCheck | None = None) -> list[Block]:
+    """Passes 1-4: what the rules alone decide (the line model's input)."""
     book = rulebook(strictness)
     blocks = split_blocks(text)
     if not blocks:
         return blocks
     t = book.thresholds
     _apply_phrase_rules(blocks, book)
+    if templates is not None:
+        _site_template(blocks, templates)
     _tweet_bodies(blocks)
     _dated_lists(blocks, book.dated_item, t["dated_list_min_items"])
     _heading_noise(blocks, book.connectors, t)
@@ -128,6 +159,14 @@ def _apply_phrase_rules(blocks: list[Block], book: Rulebook) -> None:
             if block.words <= rule.max_words and rule.pattern.search(block.text):
                 block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
                 break
+
+
+def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
+    """Lines the run has seen on most pages of this site (see :mod:`cleaners.templates`)."""
+    for block in blocks:
+        if block.category is None and (detail := templates(block.text)) is not None:
+            block.assign("navigation", "navigation.site_template", evidence=True)
+            block.detail = detail
 
 
 # --- pass 2: structural line rules -----------------------------------------------------
@@ -231,6 +270,10 @@ def _body_start(blocks: list[Block], min_words: int) -> int:
 
 
 def _lead_labels(blocks: list[Block], body_start: int, max_words: int) -> None:
+    """Short unpunctuated lines before the body. A text with no body line at all (a short
+    note, a list) has no lead zone: its short lines are the content."""
+    if body_start == len(blocks):
+        return
     for block in blocks[:body_start]:
         if block.category is None and block.words <= max_words and block.text.rstrip()[-1] not in _TERMINAL:
             block.assign("navigation", "navigation.lead_label")
@@ -246,11 +289,18 @@ def _open_to_teaser(block: Block) -> bool:
 
 
 def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_words: int) -> None:
-    """A line repeated within ``window`` lines: before the body a duplicate, after it a teaser."""
+    """A line repeated within ``window`` lines: before the body a duplicate, after it a teaser.
+
+    A line that recurs three times or more is not a teaser card (a repeated button, a
+    table label, an FAQ heading): it is left to the line model and seeds no region.
+    """
+    counts = Counter(_normalised(b.text) for b in blocks)
     for block in blocks:
         if not _open_to_teaser(block) or not 3 <= block.words <= max_words:
             continue
         key = _normalised(block.text)
+        if counts[key] >= 3:
+            continue
         for other in blocks[block.index + 1 : block.index + 1 + window]:
             if _open_to_teaser(other) and _normalised(other.text) == key:
                 if block.index < body_start:
@@ -259,6 +309,48 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
                     block.assign("related", "related.teaser_headline", evidence=True)
                     other.assign("related", "related.teaser_headline", evidence=True)
                 break
+
+
+# --- pass 5: the line model -------------------------------------------------------------
+
+
+def decide(blocks: list[Block], scores: list[float], layout: Layout, t: dict[str, Any]) -> None:
+    """Record each line's score; remove unassigned lines the model is confident are junk.
+
+    The model only adds removals: a rule's decision stands (rules carry the explanation a
+    reader can check, and they catch widget types the benchmark barely has). The category
+    of a model removal comes from where the line sits (see :func:`_zone_category`).
+    """
+    headline = _headline_index(blocks, layout.body_first)
+    for block, score in zip(blocks, scores):
+        block.score = score
+        if block.category is None and score >= t["model_remove"] and block.index != headline:
+            category = _zone_category(blocks, block, layout)
+            block.assign(category, f"{category}.line_model")
+
+
+def _headline_index(blocks: list[Block], body_first: int) -> int | None:
+    """The headline: the last heading-like line the rules kept before the article body.
+
+    It stays in the text and becomes the record's title (the spine's contract), so the
+    model never removes it even though most benchmark gold texts leave headlines out.
+    """
+    for block in reversed(blocks[:body_first]):
+        if block.category is None and 2 <= block.words <= 20 and block.text.rstrip()[-1] not in ".!?:;,":
+            return block.index
+    return None
+
+
+def _zone_category(blocks: list[Block], block: Block, layout: Layout) -> str:
+    """Comment section -> comments; before the body -> navigation; after it -> related;
+    inside it -> the category of adjacent evidence, else ``other``."""
+    zone = layout.zone(block.index)
+    if zone != "body":
+        return {"comments": "comments", "lead": "navigation", "tail": "related"}[zone]
+    for neighbour in blocks[max(block.index - 1, 0) : block.index + 2]:
+        if neighbour.evidence and neighbour.category:
+            return neighbour.category
+    return "other"
 
 
 def removed_blocks(blocks: list[Block]) -> Iterator[Block]:

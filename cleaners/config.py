@@ -42,6 +42,7 @@ class SpacingOptions(_Section):
 class BoilerplateOptions(_Section):
     enabled: bool = True
     strictness: Literal["conservative", "balanced", "aggressive"] = "balanced"
+    line_model: bool = Field(True, description="Also remove lines the line model is confident are not article text.")
 
 
 class TypoOptions(_Section):

@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from .templates import document_keys, line_key, template_detail
+
 #: A word: letters, with inner apostrophes ("Biden’s" is one token).
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -41,16 +43,24 @@ def capitalised_runs(text: str) -> Iterable[tuple[str, str]]:
 
 @dataclass
 class CorpusProfile:
-    """Counts over a whole run, used by the typo and name-variant rules."""
+    """Counts over a whole run, used by the typo, name-variant and site-template rules."""
 
     documents: int = 0
     capitalised: Counter[str] = field(default_factory=Counter)
     name_pairs: Counter[str] = field(default_factory=Counter)
     unknown_lower: Counter[str] = field(default_factory=Counter)
+    host_documents: Counter[str] = field(default_factory=Counter)
+    host_lines: Counter[str] = field(default_factory=Counter)
 
-    def add_text(self, text: str, is_known: Callable[[str], bool]) -> None:
-        """Count one document (each distinct token once per document for unknown words)."""
+    def add_text(self, text: str, is_known: Callable[[str], bool], host: str | None = None) -> None:
+        """Count one document (each distinct token once per document for unknown words).
+
+        With ``host``, also count the document's distinct lines for that host (site templates).
+        """
         self.documents += 1
+        if host is not None:
+            self.host_documents[host] += 1
+            self.host_lines.update(f"{host}\t{key}" for key in document_keys(text))
         unknown: set[str] = set()
         for token in WORD.findall(text):
             if is_capitalised(token):
@@ -66,15 +76,24 @@ class CorpusProfile:
             capitalised=self.capitalised + other.capitalised,
             name_pairs=self.name_pairs + other.name_pairs,
             unknown_lower=self.unknown_lower + other.unknown_lower,
+            host_documents=self.host_documents + other.host_documents,
+            host_lines=self.host_lines + other.host_lines,
         )
         merged._prune()
         return merged
 
     def _prune(self) -> None:
-        for counter in (self.capitalised, self.name_pairs, self.unknown_lower):
+        for counter in (self.capitalised, self.name_pairs, self.unknown_lower, self.host_lines):
             if len(counter) > MAX_ENTRIES:
                 for key in [k for k, v in counter.items() if v < 2]:
                     del counter[key]
+
+    def template_detail(self, host: str, line: str) -> str | None:
+        """Why ``line`` is a template line of ``host`` ("in 40 of 42 documents from ..."), or None."""
+        key = line_key(line)
+        if key is None or self.host_documents[host] == 0:
+            return None
+        return template_detail(host, self.host_documents[host], self.host_lines[f"{host}\t{key}"])
 
     @classmethod
     def of_texts(cls, texts: Iterable[str], is_known: Callable[[str], bool]) -> "CorpusProfile":

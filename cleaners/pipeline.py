@@ -21,9 +21,10 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 
 from . import __version__
-from .boilerplate import classify_blocks, split_blocks
+from .boilerplate import TemplateCheck, classify_blocks, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
@@ -31,6 +32,7 @@ from .encoding import repair_encoding
 from .language import detect_language
 from .record import Edit, Language, Pipeline, Record, Reject, Removal, Source, Stats
 from .spacing import normalise_spacing
+from .templates import host_of
 from .textmap import TrackedText
 from .typos import repair_typos
 
@@ -72,15 +74,22 @@ class CleanResult:
     edits: list[Edit]
 
 
-def clean_text(decoded: str, config: CleanConfig, profile: CorpusProfile | None = None) -> tuple[CleanResult, Language]:
-    """Run steps 2-6 on decoded text. Returns the result and the detected language."""
+def clean_text(
+    decoded: str, config: CleanConfig, profile: CorpusProfile | None = None, host: str | None = None
+) -> tuple[CleanResult, Language]:
+    """Run steps 2-6 on decoded text. Returns the result and the detected language.
+
+    With a run ``profile`` and the document's ``host``, lines on most of the host's pages
+    are removed as site template.
+    """
     tracked = TrackedText(decoded)
     edits: list[Edit] = []
     tracked, made = repair_encoding(tracked, config.encoding)
     edits += made
     tracked, made = normalise_spacing(tracked, config.spacing.enabled)
     edits += made
-    tracked, removed, title = _remove_boilerplate(tracked, config, decoded)
+    templates = partial(profile.template_detail, host) if profile is not None and host is not None else None
+    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates)
     language = detect_language(tracked.text, config.language)
     if language.code in config.typos.languages:
         tracked, made = repair_typos(tracked, config.typos, profile)
@@ -91,16 +100,23 @@ def clean_text(decoded: str, config: CleanConfig, profile: CorpusProfile | None 
 
 
 def _remove_boilerplate(
-    tracked: TrackedText, config: CleanConfig, decoded: str
+    tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None
 ) -> tuple[TrackedText, list[Removal], str | None]:
-    blocks = classify_blocks(tracked.text, config.boilerplate.strictness) if config.boilerplate.enabled else None
+    options = config.boilerplate
+    blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates) if options.enabled else None
     if blocks is None:
         return tracked.select([(b.start, b.end) for b in split_blocks(tracked.text)], PARAGRAPH_SEPARATOR), [], None
     removed = []
     for block in blocks:
         if block.category is not None:
             start, end = tracked.original_span(block.start, block.end)
-            removed.append(Removal(category=block.category, rule=block.rule, start=start, end=end, text=decoded[start:end]))
+            removed.append(
+                Removal(
+                    category=block.category, rule=block.rule, start=start, end=end, text=decoded[start:end],
+                    score=block.score,
+                    detail=block.detail,
+                )
+            )
     kept = [b for b in blocks if b.category is None]
     title = _title_guess(kept[0].text) if kept else None
     return (
@@ -131,7 +147,7 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         decoded = decode_bytes(doc.raw)
     except RejectInput as exc:
         return reject(exc.reason, exc.message)
-    result, language = clean_text(decoded.text, config, profile)
+    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url))
     if not result.text.strip():
         return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
     removed = result.removed

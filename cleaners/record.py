@@ -25,6 +25,7 @@ Category = Literal[
     "heading_noise",
     "advertising",
     "legal",
+    "other",
 ]
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
@@ -43,6 +44,10 @@ class Removal(_Model):
     start: int = Field(ge=0, description="Code-point offset into the decoded input (inclusive).")
     end: int = Field(ge=0, description="Code-point offset into the decoded input (exclusive).")
     text: str = Field(description="decoded[start:end], verbatim.")
+    score: float | None = Field(
+        None, ge=0.0, le=1.0, description="Line-model probability that the line is not article text."
+    )
+    detail: str | None = Field(None, description="Evidence behind the rule, e.g. the counts of a site-template line.")
 
 
 class Edit(_Model):

@@ -57,7 +57,7 @@ MIN_REFERENCE_CHARS = 12
 EDIT_KINDS: tuple[str, ...] = EditKind.__args__  # type: ignore[attr-defined]
 
 #: One colour per removal category (Tableau 10: distinguishable, colour-blind friendlier).
-_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6")
 CATEGORY_COLOURS: dict[str, str] = dict(zip(CATEGORIES, _PALETTE, strict=True))
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")

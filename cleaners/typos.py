@@ -14,7 +14,8 @@ no data team would accept. Three narrow rules instead, each with guards from
   distance 1 dominates in the document and run, next to the same neighbouring name
   ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times).
 
-The dictionary is symspellpy's English frequency list, shipped inside the package.
+The dictionary is symspellpy's English frequency list, shipped inside the package, widened
+by wordfreq's English web frequencies (no download at run time either).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from symspellpy import SymSpell, Verbosity
+from wordfreq import zipf_frequency
 
 from .config import TypoOptions
 from .corpus import PROTECTED, WORD, CorpusProfile, is_capitalised
@@ -45,7 +47,19 @@ class Lexicon:
         return self.speller.words.get(word, 0)
 
     def knows(self, word: str) -> bool:
-        return word.lower() in self.speller.words
+        """In the frequency list, or common enough on the web (wordfreq) to be a real word.
+
+        symspellpy's list lacks most American spellings and modern vocabulary ("colors",
+        "labor", "analytics", "backend"): on its own it made the corrector rewrite them.
+        """
+        lowered = word.lower()
+        return lowered in self.speller.words or web_zipf(lowered) >= _settings()["dictionary"]["known_min_zipf"]
+
+
+@lru_cache(maxsize=200_000)
+def web_zipf(word: str) -> float:
+    """wordfreq's Zipf frequency of an English word (0 when never seen; 3 = once per million)."""
+    return zipf_frequency(word, "en")
 
 
 @lru_cache(maxsize=1)
@@ -116,16 +130,37 @@ def _is_regional_variant(token: str, candidate: str) -> bool:
 
 
 def _split(token: str, lexicon: Lexicon) -> str | None:
+    """Two frequent words run together, one of them a function word ("theirinterests").
+
+    Compounds of two content words ("leaderboard", "dashboarding") are words in their own
+    right, and a token ever seen on the web is not a run-together.
+    """
     s = _settings()["split"]
-    if len(token) < s["min_length"]:
+    if len(token) < s["min_length"] or web_zipf(token) > 0:
         return None
+    function_words = frozenset(s["function_words"])
     best: tuple[int, str] | None = None
     for i in range(s["min_part_length"], len(token) - s["min_part_length"] + 1):
         left, right = token[:i], token[i:]
+        if left not in function_words and right not in function_words:
+            continue
         weakest = min(lexicon.count(left), lexicon.count(right))
         if weakest >= s["min_part_count"] and (best is None or weakest > best[0]):
             best = (weakest, f"{left} {right}")
     return best[1] if best else None
+
+
+def _plausible_typo(word: str, candidate: str) -> bool:
+    """Typos keep the first letter; an extra "s", "d" or "r" at the end is an inflection
+    ("tropicals", "influencer"), not a slip; and the correction must be far more common on
+    the web than the token (common misspellings such as "recieve" are seen there too, a
+    hundred times less often than the word they misspell)."""
+    guards = _settings()["typo"]
+    if candidate[:1] != word[:1]:
+        return False
+    if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
+        return False
+    return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
 
 
 def _bigram_score(lexicon: Lexicon, token: Token, candidate: str) -> int:
@@ -143,7 +178,7 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     candidates = [
         c
         for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
-        if c.distance == 1 and not _is_regional_variant(word, c.term)
+        if c.distance == 1 and not _is_regional_variant(word, c.term) and _plausible_typo(word, c.term)
     ]
     candidates.sort(key=lambda c: (-c.count, c.term))
     if not candidates or candidates[0].count < s["min_candidate_count"]:

@@ -1,0 +1,214 @@
+"""Train the line model (``cleaners/rules/line_model.json``) on the ``dev`` half only.
+
+Reproducible: the same data and code give the same weights (gradient-boosted trees
+on quantile-binned features with Newton leaf values: no sampling, no random state).
+
+* **Data**: every line of both renderings of every ``dev`` page of both development files
+  (the ``held`` half is never read here). The rules run first (``apply_rules``), so their
+  evidence is part of each line's features.
+* **Label**: a line is article text when at least half of its 4-token shingles occur in the
+  gold text (short lines: their whole token sequence).
+* **Weight**: a line's tokens over its page's tokens, so every page counts the same, as in
+  the AEB metric (precision and recall are per-page means).
+
+The removal threshold per strictness level (``model_remove`` in ``rules/structure.toml``)
+is chosen by hand from the table this prints: two-fold cross-validation *within* the dev
+half (train on one fold, score F1/P/R on the other, then swap).
+
+    .venv/bin/pip install numpy   # training only; the pipeline scores in pure Python
+    .venv/bin/python benchmarks/train_line_model.py [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from diagnose import article_share, gold_index, prepared
+from quality import RENDERINGS, SETS, evaluate, half_of, load
+
+from cleaners.boilerplate import apply_rules, decide
+from cleaners.config import CleanConfig
+from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
+ROUNDS, DEPTH, LEARNING_RATE, BINS, L2, MIN_HESSIAN = 120, 4, 0.15, 32, 1.0, 0.05
+
+
+@dataclass
+class Page:
+    gold: str
+    set: str
+    rendering: str
+    fold: int
+    blocks: list
+    layout: Layout
+    features: np.ndarray
+    labels: np.ndarray  # 1 = junk
+    weights: np.ndarray
+
+
+def fold_of(page_id: str) -> int:
+    return hashlib.sha256(("fold:" + page_id).encode()).digest()[0] % 2
+
+
+def pages(strictness: str) -> list[Page]:
+    config = CleanConfig()
+    out = []
+    for name in SETS:
+        for row in load(name):
+            if half_of(row["id"]) != "dev":
+                continue
+            index = gold_index(row["gold_text"])
+            for rendering in RENDERINGS:
+                if not row[rendering].strip():
+                    continue
+                blocks = apply_rules(prepared(row[rendering], config), strictness)
+                if not blocks:
+                    continue
+                rows, layout = line_features([LineView(b.text, b.category, b.evidence) for b in blocks])
+                tokens = np.array([max(len(evaluate.tokens(b.text)), 1) for b in blocks], dtype=float)
+                labels = np.array([article_share(b.text, index) < 0.5 for b in blocks], dtype=float)
+                out.append(Page(row["gold_text"], name, rendering, fold_of(row["id"]), blocks, layout,
+                                np.array(rows), labels, tokens / tokens.sum()))
+    return out
+
+
+@dataclass
+class Trees:
+    base: float
+    trees: list[list[tuple[int, float, int, int, float]]]
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        z = np.full(len(x), self.base)
+        rows = np.arange(len(x))
+        for tree in self.trees:
+            feat, thr, left, right, value = (np.array(col) for col in zip(*tree))
+            node = np.zeros(len(x), dtype=int)
+            for _ in range(DEPTH):
+                inner = feat[node] >= 0
+                go_left = x[rows, np.where(inner, feat[node], 0)] <= thr[node]
+                node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+            z += value[node]
+        return z
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Trees:
+    """Gradient boosting with Newton leaves on histogram splits (quantile bins)."""
+    edges = [np.unique(np.quantile(x[:, j], np.linspace(0, 1, BINS + 1)[1:-1])) for j in range(x.shape[1])]
+    xb = np.column_stack([np.searchsorted(edges[j], x[:, j], side="left") for j in range(x.shape[1])])
+    prior = float(np.average(y, weights=w))
+    model = Trees(float(np.log(prior / (1 - prior))), [])
+    z = np.full(len(y), model.base)
+    for _ in range(ROUNDS):
+        p = 1 / (1 + np.exp(-z))
+        g, h = w * (p - y), w * p * (1 - p)
+        tree: list[tuple[int, float, int, int, float]] = []
+        _grow(tree, np.arange(len(y)), xb, edges, g, h, 0)
+        model.trees.append(tree)
+        z += Trees(0.0, [tree]).log_odds(x)
+    return model
+
+
+def _grow(tree: list, idx: np.ndarray, xb: np.ndarray, edges: list, g: np.ndarray, h: np.ndarray, depth: int) -> int:
+    """Append the node for rows ``idx`` (and its subtree) to ``tree``; return its index."""
+    node = len(tree)
+    gs, hs = g[idx].sum(), h[idx].sum()
+    tree.append((-1, 0.0, -1, -1, float(-LEARNING_RATE * gs / (hs + L2))))
+    if depth == DEPTH or hs < 2 * MIN_HESSIAN:
+        return node
+    best = (0.0, -1, -1)
+    parent = gs * gs / (hs + L2)
+    for j in range(xb.shape[1]):
+        nb = len(edges[j]) + 1
+        gl = np.cumsum(np.bincount(xb[idx, j], g[idx], minlength=nb))[:-1]
+        hl = np.cumsum(np.bincount(xb[idx, j], h[idx], minlength=nb))[:-1]
+        ok = (hl >= MIN_HESSIAN) & (hs - hl >= MIN_HESSIAN)
+        if not ok.any():
+            continue
+        gain = np.where(ok, gl**2 / (hl + L2) + (gs - gl) ** 2 / (hs - hl + L2) - parent, -np.inf)
+        k = int(np.argmax(gain))
+        if gain[k] > best[0]:
+            best = (float(gain[k]), j, k)
+    if best[1] < 0:
+        return node
+    _, j, k = best
+    goes_left = xb[idx, j] <= k
+    left = _grow(tree, idx[goes_left], xb, edges, g, h, depth + 1)
+    right = _grow(tree, idx[~goes_left], xb, edges, g, h, depth + 1)
+    tree[node] = (j, float(edges[j][k]), left, right, 0.0)
+    return node
+
+
+def stacked(ps: list[Page]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.vstack([p.features for p in ps]), np.concatenate([p.labels for p in ps]),
+            np.concatenate([p.weights for p in ps]))
+
+
+def predict(page: Page, model: Trees) -> list[float]:
+    return [round(float(v), 3) for v in 1 / (1 + np.exp(-model.log_odds(page.features)))]
+
+
+def kept_text(page: Page, scores: list[float], thresholds: dict) -> str:
+    blocks = [type(b)(**vars(b)) for b in page.blocks]
+    decide(blocks, scores, page.layout, thresholds)
+    return "\n".join(b.text for b in blocks if b.category is None)
+
+
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def cross_validate(ps: list[Page]) -> None:
+    scored: list[tuple[Page, list[float]]] = []
+    for fold in (0, 1):
+        train = [p for p in ps if p.fold != fold]
+        model = fit(*stacked(train))
+        scored += [(p, predict(p, model)) for p in ps if p.fold == fold]
+    print(f"{'remove':>6s}  " + "  ".join(f"{s[:5]}/{r[:5]:5s} F1    P     R  " for s in SETS for r in RENDERINGS))
+    for threshold in THRESHOLDS:
+        th = {"model_remove": threshold}
+        cells = []
+        for s in SETS:
+            for r in RENDERINGS:
+                pairs = [(p.gold, kept_text(p, sc, th)) for p, sc in scored if p.set == s and p.rendering == r]
+                res = evaluate.score_pairs(pairs, n_bootstrap=0)
+                cells.append(f"{res['f1']:.3f} {res['precision']:.3f} {res['recall']:.3f}")
+        print(f"{threshold:6.2f}  " + "  ".join(cells), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="write rules/line_model.json (trained on all dev pages)")
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation table")
+    args = parser.parse_args()
+    ps = pages("balanced")
+    x, y, w = stacked(ps)
+    print(f"{len(ps)} dev pages, {len(y)} lines, {y.mean():.2f} junk", file=sys.stderr)
+    if not args.no_cv:
+        cross_validate(ps)
+    model = fit(x, y, w)
+    used = Counter(FEATURE_NAMES[n[0]] for tree in model.trees for n in tree if n[0] >= 0)
+    print("splits per feature:", dict(used.most_common()))
+    if args.write:
+        payload = {
+            "trained_on": "dev half (sha256(id)[0] even) of ../shared/bench, both renderings; benchmarks/train_line_model.py",
+            "lines": int(len(y)),
+            "params": {"rounds": ROUNDS, "depth": DEPTH, "learning_rate": LEARNING_RATE, "bins": BINS,
+                       "l2": L2, "min_hessian": MIN_HESSIAN},
+            "features": list(FEATURE_NAMES),
+            "base": round(model.base, 6),
+            "trees": [[[f, round(t, 6), left, right, round(v, 6)] for f, t, left, right, v in tree]
+                      for tree in model.trees],
+        }
+        MODEL_PATH.write_text(json.dumps(payload, indent=1) + "\n")
+        print(f"wrote {MODEL_PATH}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""The line model: boosted decision trees over per-line features, scored in pure Python.
+
+Phrase rules catch widgets that announce themselves ("Sign up for our newsletter"). Most
+junk in scraped text does not: calls to action, teaser headlines after the article, reader
+comments, product boxes. What gives it away is shape and place, which this module turns
+into numbers:
+
+* **shape**: length, sentence punctuation, title case, stopword share, digits, links;
+* **place**: relative position, before / inside / after the article body (the densest run
+  of prose, found as a maximum-sum run of line scores), inside a comment section;
+* **context**: the shape of the neighbouring lines and the phrase evidence around them;
+* **evidence**: which rule categories fired on the line (the model learns how far to trust
+  each one).
+
+The weights live in ``rules/line_model.json``, written by ``benchmarks/train_line_model.py``
+from the ``dev`` half of the development benchmark only. Scoring walks a few hundred small trees per
+line: deterministic, no numpy, no network.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+from importlib import resources
+from typing import Sequence
+
+from .rules import load_rules
+
+_TOKEN = re.compile(r"\w+")
+_URLISH = re.compile(r"https?://|www\.|\.com\b|@\w|\S+@\S+\.\w")
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$")
+_BULLET = re.compile(r"^\s*[-–—•*·▪►>]\s")
+
+#: Categories whose phrase evidence is a feature of its own.
+EVIDENCE_CATEGORIES = (
+    "navigation", "newsletter", "donation", "related", "social",
+    "comments", "caption", "heading_noise", "advertising", "legal",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LineView:
+    """What the model needs to know about one line (kept separate from ``Block``)."""
+
+    text: str
+    category: str | None
+    evidence: bool
+
+
+@lru_cache(maxsize=1)
+def _stoplists() -> tuple[frozenset[str], ...]:
+    import justext  # noqa: PLC0415  (imported lazily: only when the model runs)
+
+    names = load_rules("structure")["stopword_languages"]
+    return tuple(frozenset(w.casefold() for w in justext.get_stoplist(n)) for n in names)
+
+
+def _document_stoplist(tokens: list[str]) -> frozenset[str]:
+    """The stoplist that covers most of the document's tokens (its language, roughly)."""
+    lowered = [t.casefold() for t in tokens]
+    best, best_hits = frozenset(), 0
+    for stoplist in _stoplists():
+        hits = sum(t in stoplist for t in lowered)
+        if hits > best_hits:
+            best, best_hits = stoplist, hits
+    return best
+
+
+def _prose_score(words: int, sentence_like: bool) -> float:
+    """Per-line score whose maximum-sum run is the article body."""
+    if sentence_like and words >= 12:
+        return float(words)
+    return -3.0 if words < 8 else -1.0
+
+
+def body_span(lengths: Sequence[int], sentence_like: Sequence[bool]) -> tuple[int, int]:
+    """``(first, last)`` line indexes of the densest run of prose (Kadane's algorithm)."""
+    best, best_span, run, run_start = -math.inf, (0, -1), 0.0, 0
+    for i, (words, sentence) in enumerate(zip(lengths, sentence_like)):
+        score = _prose_score(words, sentence)
+        if run <= 0:
+            run, run_start = score, i
+        else:
+            run += score
+        if run > best:
+            best, best_span = run, (run_start, i)
+    return best_span if best > 0 else (0, -1)
+
+
+def _comment_section_start(texts: Sequence[str]) -> int:
+    pattern = re.compile(load_rules("comments")["section_start"])
+    for i, text in enumerate(texts):
+        if pattern.search(text.strip()):
+            return i
+    return len(texts)
+
+
+def _shape(text: str, tokens: list[str], stoplist: frozenset[str]) -> list[float]:
+    n = len(tokens)
+    words = text.split()
+    stripped = text.rstrip()
+    alpha = [w for w in words if w[:1].isalpha()]
+    return [
+        math.log1p(n),
+        1.0 if n <= 3 else 0.0,
+        1.0 if n <= 8 else 0.0,
+        1.0 if n >= 25 else 0.0,
+        1.0 if _SENTENCE_END.search(stripped) else 0.0,
+        1.0 if stripped.endswith(":") else 0.0,
+        sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+        sum(t.casefold() in stoplist for t in tokens) / n if n else 0.0,
+        sum(t.isdigit() for t in tokens) / n if n else 0.0,
+        1.0 if _URLISH.search(text) else 0.0,
+        1.0 if _BULLET.search(text) else 0.0,
+        1.0 if n >= 2 and text.upper() == text and any(c.isalpha() for c in text) else 0.0,
+        text.count("|") + text.count("›") + text.count("»") > 0 and 1.0 or 0.0,
+        min(sum(len(t) for t in tokens) / n, 15.0) / 15.0 if n else 0.0,
+    ]
+
+
+SHAPE_NAMES = (
+    "log_tokens", "tokens_le3", "tokens_le8", "tokens_ge25", "sentence_end", "ends_colon",
+    "title_case", "stopwords", "digits", "link_like", "bullet", "all_caps", "separators",
+    "word_length",
+)  # fmt: skip
+POSITION_NAMES = (
+    "rel_position", "before_body", "after_body", "in_body", "lines_to_body", "in_comments", "duplicate",
+)  # fmt: skip
+CONTEXT_NAMES = (
+    "prev_log_tokens", "next_log_tokens", "prev_sentence_end", "next_sentence_end",
+    "prev_evidence", "next_evidence", "region", "prev2_log_tokens", "next2_log_tokens",
+    "short_run", "doc_short_share", "doc_log_lines", "token_share",
+    "prose_before", "prose_after", "prose_tokens_before", "prose_tokens_after",
+)  # fmt: skip
+FEATURE_NAMES = (
+    SHAPE_NAMES + POSITION_NAMES + CONTEXT_NAMES + tuple(f"evidence_{c}" for c in EVIDENCE_CATEGORIES)
+    + ("short_before_body", "short_after_body", "prose_in_body")
+)  # fmt: skip
+
+
+def _short_runs(lengths: Sequence[int], short: int = 8) -> list[int]:
+    """For each short line, the length of the run of consecutive short lines it is in."""
+    runs = [0] * len(lengths)
+    i = 0
+    while i < len(lengths):
+        if lengths[i] > short:
+            i += 1
+            continue
+        j = i
+        while j < len(lengths) and lengths[j] <= short:
+            j += 1
+        runs[i:j] = [j - i] * (j - i)
+        i = j
+    return runs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the article body and the comment section are, in line indexes."""
+
+    body_first: int
+    body_last: int
+    comments_from: int
+
+    def zone(self, i: int) -> str:
+        """``lead``, ``body``, ``tail`` (after the body) or ``comments``."""
+        if i >= self.comments_from:
+            return "comments"
+        if i < self.body_first:
+            return "lead"
+        return "tail" if i > self.body_last else "body"
+
+
+def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]:
+    """One feature vector per line, in ``FEATURE_NAMES`` order, and the page layout."""
+    if not lines:
+        return [], Layout(0, -1, 0)
+    token_lists = [_TOKEN.findall(line.text) for line in lines]
+    stoplist = _document_stoplist([t for tokens in token_lists for t in tokens])
+    shapes = [_shape(line.text, tokens, stoplist) for line, tokens in zip(lines, token_lists)]
+    lengths = [len(tokens) for tokens in token_lists]
+    sentence = [s[4] > 0 for s in shapes]
+    first, last = body_span(lengths, sentence)
+    comments_from = _comment_section_start([line.text for line in lines])
+    seen: dict[str, int] = {}
+    for line in lines:
+        key = " ".join(_TOKEN.findall(line.text.casefold()))
+        seen[key] = seen.get(key, 0) + 1
+    rows = []
+    last_index = len(lines) - 1
+    runs = _short_runs(lengths)
+    doc_short = sum(n <= 8 for n in lengths) / len(lengths)
+    doc_tokens = max(sum(lengths), 1)
+    prose = [n if sentence[k] and n >= 12 else 0 for k, n in enumerate(lengths)]
+    prose_lines_before = list(accumulate((n > 0 for n in prose), initial=0))
+    prose_tokens_before = list(accumulate(prose, initial=0))
+    total_lines, total_tokens = prose_lines_before[-1], prose_tokens_before[-1]
+    for i, (line, shape) in enumerate(zip(lines, shapes)):
+        before, after = i < first, i > last
+        distance = (first - i) if before else (i - last) if after else 0
+        prev_line, next_line = (lines[i - 1] if i else None), (lines[i + 1] if i < last_index else None)
+        position = [
+            i / last_index if last_index else 0.0,
+            float(before),
+            float(after),
+            float(not before and not after),
+            math.log1p(distance),
+            float(i >= comments_from),
+            float(seen[" ".join(_TOKEN.findall(line.text.casefold()))] > 1),
+        ]
+        context = [
+            shapes[i - 1][0] if prev_line else 0.0,
+            shapes[i + 1][0] if next_line else 0.0,
+            shapes[i - 1][4] if prev_line else 0.0,
+            shapes[i + 1][4] if next_line else 0.0,
+            float(bool(prev_line and prev_line.evidence)),
+            float(bool(next_line and next_line.evidence)),
+            float(line.category is not None and not line.evidence),
+            shapes[i - 2][0] if i >= 2 else 0.0,
+            shapes[i + 2][0] if i + 2 <= last_index else 0.0,
+            math.log1p(runs[i]),
+            doc_short,
+            math.log1p(len(lines)),
+            lengths[i] / doc_tokens,
+            math.log1p(prose_lines_before[i]),
+            math.log1p(total_lines - prose_lines_before[i + 1]),
+            prose_tokens_before[i] / doc_tokens,
+            (total_tokens - prose_tokens_before[i + 1]) / doc_tokens,
+        ]
+        evidence = [float(line.evidence and line.category == c) for c in EVIDENCE_CATEGORIES]
+        short = shape[2]
+        crosses = [short * before, short * after, shape[4] * (1.0 - shape[2]) * float(not before and not after)]
+        rows.append(shape + position + context + evidence + crosses)
+    return rows, Layout(first, last, comments_from)
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Gradient-boosted decision trees over ``FEATURE_NAMES``.
+
+    Each tree is a tuple of nodes ``(feature, threshold, left, right, value)``; a node with
+    ``feature == -1`` is a leaf whose ``value`` is added to the log-odds. A line goes left
+    when ``features[feature] <= threshold``.
+    """
+
+    base: float
+    trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+
+    def junk_probability(self, features: Sequence[float]) -> float:
+        z = self.base
+        for tree in self.trees:
+            node = tree[0]
+            while node[0] >= 0:
+                node = tree[node[2] if features[node[0]] <= node[1] else node[3]]
+            z += node[4]
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> LineModel:
+    data = json.loads(resources.files("cleaners.rules").joinpath("line_model.json").read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURE_NAMES:
+        raise RuntimeError("rules/line_model.json was trained on other features: run benchmarks/train_line_model.py")
+    trees = tuple(tuple((int(f), float(t), int(l), int(r), float(v)) for f, t, l, r, v in tree) for tree in data["trees"])
+    return LineModel(float(data["base"]), trees)
+
+
+def score_lines(lines: Sequence[LineView]) -> tuple[list[float], Layout]:
+    """Probability that each line is not article text (rounded so records are stable)."""
+    model = load_model()
+    rows, layout = line_features(lines)
+    return [round(model.junk_probability(row), 3) for row in rows], layout

@@ -1,0 +1,206 @@
+"""Boilerplate removal beyond the phrase rules: the guards added after measuring the
+development benchmark, the line model, and site templates (real files on disk)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaners import batch
+from cleaners.boilerplate import apply_rules, classify_blocks, word_count
+from cleaners.config import CleanConfig, TypoOptions
+from cleaners.linemodel import FEATURE_NAMES, LineView, line_features, load_model, score_lines
+from cleaners.pipeline import RunInfo
+from cleaners.rules import load_rules
+from cleaners.textmap import TrackedText
+from cleaners.typos import repair_typos
+
+from .test_cleaners import ARTICLE, ARTICLE_2, decisions
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+# --- rule guards -----------------------------------------------------------------------
+
+
+def test_a_newsletter_offer_goes_but_an_article_about_newsletters_stays():
+    text = "\n".join(
+        [
+            ARTICLE,
+            "The newsletter industry has never been healthier, on paper:",
+            "Newsletters are booming. More people are writing them, and more people are paying for them.",
+            ARTICLE_2,
+            "Get our weekly newsletter for the stories you missed",
+        ]
+    )
+    rules = decisions(text)
+    assert rules["The newsletter industry has never been healthier, on paper:"] is None
+    assert rules["Newsletters are booming. More people are writing them, and more people are paying for them."] is None
+    assert rules["Get our weekly newsletter for the stories you missed"] == "newsletter.newsletter_mention"
+
+
+def test_breadcrumbs_go_but_code_with_arrows_stays():
+    text = "\n".join(["Home › World › Europe", ARTICLE, "A[SQL Query] --> B[Parser]", "B --> C[Query Planner]", ARTICLE_2])
+    rules = {b.text: b.rule for b in apply_rules(text)}
+    assert rules["Home › World › Europe"] == "navigation.breadcrumb"
+    assert rules["A[SQL Query] --> B[Parser]"] is None and rules["B --> C[Query Planner]"] is None
+
+
+def test_unspaced_scripts_are_counted_in_words_so_their_prose_is_no_lead_label():
+    japanese = [
+        "Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多いと思いますが、パソコンでそのまま読みたい時もあります。",
+        "このご時世パスワードの強化は非常に重要なことであり、日に日に増えていくそのパスワード群を管理するにはパスワード管理ソフトの存在は不可欠です。",
+        "困った挙げ句、色々調べた結果、別の方法でこの設定を変更することにしました。",
+    ]
+    assert word_count(japanese[0]) >= 25
+    assert all(b.category is None for b in apply_rules("\n".join(japanese)))
+
+
+def test_a_text_without_body_has_no_lead_zone():
+    text = "Характеристики бега можно увеличить за счет кодов\n- player.setav speedmult 100\n- player.setav health 500\n- player.setav stamina 500"
+    assert all(b.rule != "navigation.lead_label" for b in apply_rules(text))
+
+
+def test_a_button_repeated_three_times_seeds_no_teaser_region():
+    text = "\n".join(
+        [ARTICLE, "Apple AirPods Pro for $235", "- See it now: Amazon", "Nintendo Switch Lite for $200",
+         "- See it now: Amazon", "Sonos Move for $400", "- See it now: Amazon", ARTICLE_2]
+    )  # fmt: skip
+    rules = {b.text: b.rule for b in apply_rules(text)}
+    assert rules["Nintendo Switch Lite for $200"] is None and rules["Sonos Move for $400"] is None
+    assert not any(rule and rule.startswith("related.") for rule in rules.values())
+
+
+def test_english_words_missing_from_the_frequency_list_are_not_corrected():
+    text = "The colors centered on labor analytics, a leaderboard of chatbots and backend tropicals."
+    fixed, edits = repair_typos(TrackedText(text + " Officials recieve the goverment plan."), TypoOptions())
+    assert [(e.before, e.after) for e in edits] == [("recieve", "receive"), ("goverment", "government")]
+    assert fixed.text.startswith(text)
+
+
+# --- the line model --------------------------------------------------------------------
+
+
+def test_model_file_matches_the_feature_code():
+    model = load_model()
+    assert model.trees and all(node[0] < len(FEATURE_NAMES) for tree in model.trees for node in tree)
+    rows, layout = line_features([LineView(ARTICLE, None, False), LineView("Leave a Reply", "comments", True)])
+    assert len(rows[0]) == len(FEATURE_NAMES) and layout.zone(1) == "comments"
+
+
+def test_reader_comments_after_a_comment_heading_are_removed_as_comments():
+    seed = (SEEDS / "000_c1532a8820d5ae7f.txt").read_text(encoding="utf-8").strip()
+    comments = [
+        "Great article, thanks for sharing!",
+        "I disagree with the premise. Diplomacy has failed every time it was tried with this government.",
+        "Reply",
+        "Who wrote this? Sources please.",
+    ]
+    blocks = classify_blocks(seed + "\n4 Comments\n" + "\n".join(comments))
+    by_text = {b.text: b for b in blocks}
+    assert all(by_text[c].category == "comments" for c in comments), [(c, by_text[c].rule, by_text[c].score) for c in comments]
+    assert all(b.category is None for b in blocks if b.text in seed)
+
+
+def test_scores_are_recorded_deterministic_and_removals_explained():
+    text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
+    first, second = classify_blocks(text), classify_blocks(text)
+    assert [(b.rule, b.score) for b in first] == [(b.rule, b.score) for b in second]
+    assert all(b.score is not None and 0.0 <= b.score <= 1.0 for b in first)
+    threshold = load_rules("structure")["balanced"]["model_remove"]
+    for block in first:
+        if block.rule and block.rule.endswith(".line_model"):
+            assert block.score >= threshold and block.rule.split(".")[0] in ("navigation", "related", "comments", "other") or block.evidence is False
+
+
+def test_switching_the_line_model_off_leaves_the_rules_alone():
+    text = (SEEDS / "001_68972bff8665e00a.txt").read_text(encoding="utf-8")
+    rules_only = classify_blocks(text, line_model=False)
+    assert not any(b.rule and b.rule.endswith(".line_model") for b in rules_only)
+    assert [b.rule for b in rules_only] == [b.rule for b in apply_rules(text)]
+
+
+def _dev_pages(name: str, count: int) -> list[dict]:
+    """The first ``count`` pages of the benchmark's dev half (the half the model trained on)."""
+    pages = []
+    with gzip.open(BENCH / name, "rt", encoding="utf-8") as rows:
+        for line in rows:
+            row = json.loads(line)
+            if hashlib.sha256(row["id"].encode()).digest()[0] % 2 == 0 and row["page_text"].strip():
+                pages.append(row)
+            if len(pages) == count:
+                break
+    return pages
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="../shared/bench is not beside the repository")
+def test_on_real_page_text_menus_go_and_the_article_stays():
+    import sys
+
+    sys.path.insert(0, str(BENCH))
+    import evaluate  # ../shared/bench/evaluate.py
+
+    pages = _dev_pages("scrapinghub.jsonl.gz", 30)
+    before = evaluate.score_pairs([(p["gold_text"], p["page_text"]) for p in pages], n_bootstrap=0)
+    cleaned = []
+    for page in pages:
+        kept = [b.text for b in classify_blocks(page["page_text"]) if b.category is None]
+        cleaned.append((page["gold_text"], "\n".join(kept)))
+    after = evaluate.score_pairs(cleaned, n_bootstrap=0)
+    assert after["precision"] >= before["precision"] + 0.2, (before, after)
+    assert after["recall"] >= before["recall"] - 0.05, (before, after)
+
+
+# --- site templates --------------------------------------------------------------------
+
+TEMPLATE_LINES = ["Home | World | Politics | Business | Opinion", "Copyright Example Times Media Group. Terms of use."]
+
+
+def _site(tmp_path: Path, documents: int) -> list[str]:
+    """``documents`` real seed paragraphs, each page wrapped in the site's template."""
+    paragraphs = [p for seed in sorted(SEEDS.glob("*.txt")) for p in seed.read_text(encoding="utf-8").split("\n") if len(p.split()) > 30]
+    folder = tmp_path / "example-times"
+    folder.mkdir()
+    uris = []
+    for i in range(documents):
+        body = paragraphs[2 * i : 2 * i + 2]
+        extra = ["Most read: the week in pictures"] if i < 2 else []
+        path = folder / f"page-{i}.txt"
+        path.write_text("\n".join([TEMPLATE_LINES[0], *body, *extra, TEMPLATE_LINES[1]]) + "\n", encoding="utf-8")
+        uris.append(str(path))
+    return uris
+
+
+def _clean_site(tmp_path: Path, uris: list[str]) -> list[dict]:
+    profile = batch.profile_shard(uris)
+    out = tmp_path / "out"
+    out.mkdir()
+    config = CleanConfig()
+    batch.clean_shard(0, uris, str(out), config, RunInfo(config.config_hash(), processed_at="test"), profile)
+    return [json.loads(line) for line in (out / batch.shard_file_name(0)).read_text(encoding="utf-8").splitlines()]
+
+
+def test_site_template_lines_are_removed_with_their_counts(tmp_path):
+    uris = _site(tmp_path, 6)
+    records = _clean_site(tmp_path, uris)
+    assert len(records) == 6
+    folder = uris[0].rsplit("/", 1)[0]
+    for record in records:
+        template = [r for r in record["removed"] if r["text"] in TEMPLATE_LINES]
+        assert {r["text"] for r in template} == set(TEMPLATE_LINES), record["removed"]
+        assert {r["rule"] for r in template} == {"navigation.site_template"}
+        assert {r["detail"] for r in template} == {f"in 6 of 6 documents from {folder}"}
+        assert not any(line in record["text"] for line in TEMPLATE_LINES)
+    # A line on two pages of six is below the document-frequency threshold.
+    assert sum("Most read: the week in pictures" in r["text"] for r in records) == 2
+
+
+def test_too_few_documents_of_a_site_make_no_template(tmp_path):
+    uris = _site(tmp_path, 4)
+    records = _clean_site(tmp_path, uris)
+    assert not any(r["rule"] == "navigation.site_template" for record in records for r in record["removed"])
