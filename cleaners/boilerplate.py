@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator
 
 from .linemodel import Layout, LineView, score_lines
 from .rules import load_rules
+from .templates import normalised_line
 
 _BLOCK = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w[\w'’.-]*")
@@ -279,10 +280,6 @@ def _lead_labels(blocks: list[Block], body_start: int, max_words: int) -> None:
             block.assign("navigation", "navigation.lead_label")
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"\W+", " ", text.casefold()).strip()
-
-
 def _open_to_teaser(block: Block) -> bool:
     """Unassigned, or absorbed into a related region: a repeated line there is a teaser."""
     return block.category is None or block.rule == "related.region"
@@ -294,15 +291,15 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
     A line that recurs three times or more is not a teaser card (a repeated button, a
     table label, an FAQ heading): it is left to the line model and seeds no region.
     """
-    counts = Counter(_normalised(b.text) for b in blocks)
+    counts = Counter(normalised_line(b.text) for b in blocks)
     for block in blocks:
         if not _open_to_teaser(block) or not 3 <= block.words <= max_words:
             continue
-        key = _normalised(block.text)
+        key = normalised_line(block.text)
         if counts[key] >= 3:
             continue
         for other in blocks[block.index + 1 : block.index + 1 + window]:
-            if _open_to_teaser(other) and _normalised(other.text) == key:
+            if _open_to_teaser(other) and normalised_line(other.text) == key:
                 if block.index < body_start:
                     other.assign("navigation", "navigation.repeated_line")
                 else:

@@ -55,6 +55,11 @@ class LanguageOptions(_Section):
     enabled: bool = True
     prefix_chars: int = Field(2000, ge=100, description="Detect on this many leading characters (speed).")
     seed: int = 0
+    keep: list[str] = Field(
+        default_factory=list,
+        description="ISO 639-1 codes to keep; documents in other languages become rejects (reason 'language'). Empty: keep all.",
+    )
+    paragraphs: bool = Field(True, description="Flag long paragraphs in another language than the document's.")
 
 
 class LimitOptions(_Section):

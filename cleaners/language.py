@@ -3,17 +3,28 @@
 langdetect samples n-grams at random: without a fixed seed the same text can get different
 answers on different runs. It also costs about 30 ms per 5 KB, so only a prefix of the
 cleaned text is used; a few thousand characters are plenty to identify a language.
+
+Paragraphs in another language (a quoted statement, a bilingual page) are flagged, not
+removed. langdetect is unreliable on short or name-heavy text, so only long, mostly
+lowercase paragraphs with few of the document language's stopwords are checked (thresholds
+in ``rules/language.toml``); that screen also keeps the cost down to the suspects.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 
 from langdetect import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
 from .config import LanguageOptions
-from .record import Language
+from .record import ForeignParagraph, Language
+from .rules import load_rules
+from .stopwords import stoplist
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 _lock = threading.Lock()
 _factory: DetectorFactory | None = None
@@ -30,15 +41,56 @@ def _detector_factory() -> DetectorFactory:
     return _factory
 
 
-def detect_language(text: str, options: LanguageOptions) -> Language:
-    """``{code, probability}`` of the text's language; code None when undetectable."""
-    if not options.enabled or not text.strip():
-        return Language(code=None, probability=0.0)
+def _detect(text: str, options: LanguageOptions) -> tuple[str | None, float]:
     detector = _detector_factory().create()
     detector.seed = options.seed  # per detector, so no global state is shared
     detector.append(text[: options.prefix_chars])
     try:
         best = detector.get_probabilities()[0]
     except (LangDetectException, IndexError):
+        return None, 0.0
+    return best.lang, round(best.prob, 4)
+
+
+def detect_language(text: str, options: LanguageOptions) -> Language:
+    """``{code, probability}`` of the text's language (code None when undetectable), and
+    its foreign paragraphs when ``options.paragraphs``."""
+    if not options.enabled or not text.strip():
         return Language(code=None, probability=0.0)
-    return Language(code=best.lang, probability=round(best.prob, 4))
+    code, probability = _detect(text, options)
+    foreign = foreign_paragraphs(text, code, options) if code else []
+    return Language(code=code, probability=probability, foreign_paragraphs=foreign)
+
+
+def foreign_paragraphs(text: str, document_code: str, options: LanguageOptions) -> list[ForeignParagraph]:
+    """Paragraphs (lines) of ``text`` reliably detected as another language than ``document_code``."""
+    stopwords = stoplist(document_code)
+    if not options.paragraphs or stopwords is None:
+        return []  # no screen for this language: checking every paragraph would be slow
+    rules = load_rules("language")["paragraphs"]
+    flagged = []
+    for match in _PARAGRAPH.finditer(text):
+        paragraph = match.group()
+        if len(paragraph) < rules["min_chars"]:
+            continue
+        words = _WORD.findall(paragraph)
+        lowercase = sum(w[0].islower() for w in words) / len(words) if words else 0.0
+        in_language = sum(w.casefold() in stopwords for w in words) / len(words) if words else 0.0
+        if lowercase < rules["min_lowercase_share"] or in_language > rules["max_stopword_share"]:
+            continue
+        code, probability = _detect(paragraph, options)
+        if code and code != document_code and probability >= rules["min_probability"]:
+            flagged.append(ForeignParagraph(start=match.start(), end=match.end(), code=code, probability=probability))
+    return flagged
+
+
+def move_to(text: str, before: str, paragraphs: list[ForeignParagraph]) -> list[ForeignParagraph]:
+    """The same paragraphs in ``text``, an edited version of ``before`` with the same lines
+    (edits inside lines shift offsets but never add or remove a line)."""
+    old = [m.span() for m in _PARAGRAPH.finditer(before)]
+    new = [m.span() for m in _PARAGRAPH.finditer(text)]
+    moved = []
+    for paragraph in paragraphs:
+        start, end = new[old.index((paragraph.start, paragraph.end))]
+        moved.append(paragraph.model_copy(update={"start": start, "end": end}))
+    return moved

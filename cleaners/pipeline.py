@@ -29,7 +29,7 @@ from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
 from .encoding import repair_encoding
-from .language import detect_language
+from .language import detect_language, move_to
 from .record import Edit, Language, Pipeline, Record, Reject, Removal, Source, Stats
 from .spacing import normalise_spacing
 from .templates import host_of
@@ -92,8 +92,13 @@ def clean_text(
     tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates)
     language = detect_language(tracked.text, config.language)
     if language.code in config.typos.languages:
-        tracked, made = repair_typos(tracked, config.typos, profile)
+        before = tracked.text
+        foreign = [(p.start, p.end) for p in language.foreign_paragraphs]  # no dictionary for those
+        tracked, made = repair_typos(tracked, config.typos, profile, skip=foreign)
         edits += made
+        if foreign:
+            moved = move_to(tracked.text, before, language.foreign_paragraphs)
+            language = language.model_copy(update={"foreign_paragraphs": moved})
     if title is not None:
         title = tracked.text.split("\n", 1)[0]
     return CleanResult(tracked.text, title, removed, edits), language
@@ -150,6 +155,10 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
     result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url))
     if not result.text.strip():
         return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
+    keep = config.language.keep
+    if keep and language.code not in keep:
+        found = f"'{language.code}' (p={language.probability})" if language.code else "no language"
+        return reject("language", f"detected {found}; language.keep is {keep}")
     removed = result.removed
     return Record(
         id=digest,

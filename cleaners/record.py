@@ -61,9 +61,21 @@ class Edit(_Model):
     end: int = Field(ge=0, description="Offset into the decoded input where the edited text ends.")
 
 
+class ForeignParagraph(_Model):
+    """A paragraph of ``text`` in another language than the document's."""
+
+    start: int = Field(ge=0, description="Code-point offset into the record's text (inclusive).")
+    end: int = Field(ge=0, description="Code-point offset into the record's text (exclusive).")
+    code: str = Field(description="ISO 639-1 code langdetect gives the paragraph.")
+    probability: float = Field(ge=0.0, le=1.0)
+
+
 class Language(_Model):
     code: str | None = Field(description="ISO 639-1 code from langdetect, null when undetectable.")
     probability: float = Field(ge=0.0, le=1.0)
+    foreign_paragraphs: list[ForeignParagraph] = Field(
+        default_factory=list, description="Long paragraphs reliably detected as another language."
+    )
 
 
 class Source(_Model):

@@ -46,9 +46,15 @@ def host_of(uri: str, url: str | None = None) -> str:
     return uri.rsplit("/", 1)[0] if "/" in uri else "."
 
 
+def normalised_line(line: str) -> str:
+    """The casefolded words of ``line`` joined by single spaces: what counts as "the same
+    line" for site templates, repeated headlines and duplicate lines."""
+    return _NON_WORD.sub(" ", line.casefold()).strip()
+
+
 def line_key(line: str) -> str | None:
-    """Hash of the casefolded words of ``line``; None for lines too long to be template."""
-    words = _NON_WORD.sub(" ", line.casefold()).strip()
+    """Hash of the normalised ``line``; None for lines too long to be template."""
+    words = normalised_line(line)
     if not words or words.count(" ") + 1 > settings().max_words:
         return None
     return hashlib.blake2b(words.encode("utf-8"), digest_size=8).hexdigest()

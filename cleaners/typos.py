@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
@@ -94,9 +94,11 @@ class Token:
     next: str | None
 
 
-def _unknown_tokens(text: str, is_candidate: Callable[[str], bool]) -> Iterator[Token]:
-    """Tokens worth a second look: ``is_candidate`` words outside URLs and handles,
-    not glued to a hyphen, slash or digit (compounds, codes and model names)."""
+def _unknown_tokens(
+    text: str, is_candidate: Callable[[str], bool], skip: Sequence[tuple[int, int]] = ()
+) -> Iterator[Token]:
+    """Tokens worth a second look: ``is_candidate`` words outside URLs, handles and the
+    ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names)."""
     protected: list[tuple[int, int]] | None = None
     for line in _LINE.finditer(text):
         matches = list(WORD.finditer(line.group()))
@@ -109,7 +111,7 @@ def _unknown_tokens(text: str, is_candidate: Callable[[str], bool]) -> Iterator[
             if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
                 continue
             if protected is None:
-                protected = [(p.start(), p.end()) for p in PROTECTED.finditer(text)]
+                protected = [(p.start(), p.end()) for p in PROTECTED.finditer(text)] + list(skip)
             if any(s <= start < e for s, e in protected):
                 continue
             prev = matches[i - 1].group() if i > 0 else None
@@ -250,9 +252,12 @@ def _decide(
 
 
 def repair_typos(
-    tracked: TrackedText, options: TypoOptions, profile: CorpusProfile | None = None
+    tracked: TrackedText,
+    options: TypoOptions,
+    profile: CorpusProfile | None = None,
+    skip: Sequence[tuple[int, int]] = (),
 ) -> tuple[TrackedText, list[Edit]]:
-    """Propose and apply guarded typo, split and name-variant edits."""
+    """Propose and apply guarded typo, split and name-variant edits (none inside ``skip``)."""
     if not options.enabled:
         return tracked, []
     lexicon = english_lexicon()
@@ -268,7 +273,7 @@ def repair_typos(
 
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
-    for token in _unknown_tokens(tracked.text, is_candidate):
+    for token in _unknown_tokens(tracked.text, is_candidate, skip):
         key = (token.text, token.prev, token.next)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon)
