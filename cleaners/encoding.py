@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 import ftfy
+import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
 
 from .config import EncodingOptions
 from .edits import ProposedEdit, apply_edits
@@ -21,6 +22,34 @@ from .textmap import TrackedText
 
 _LINE = re.compile(r"[^\n]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")
+
+
+# What the bytes 0x80-0xBF (UTF-8 continuation bytes) look like when decoded as
+# windows-1252 (ftfy's sloppy variant keeps the five undefined ones as C1 controls).
+_CONTINUATION = "".join(bytes([b]).decode("sloppy-windows-1252") for b in range(0x80, 0xC0))
+# A complete UTF-8 sequence shown as windows-1252: a lead byte and as many continuation
+# bytes as it announces ("â„¢" is the three bytes of "™").
+_LEFTOVER_MOJIBAKE = re.compile(
+    "[\u00c2-\u00df][{c}]|[\u00e0-\u00ef][{c}]{{2}}|[\u00f0-\u00f4][{c}]{{3}}".format(c=re.escape(_CONTINUATION))
+)
+
+
+def _fix_leftover_mojibake(line: str) -> str:
+    """UTF-8 sequences read as windows-1252 that ftfy leaves alone.
+
+    ftfy judges a line by how bad it looks; a line whose only damage is one symbol ("â„¢"
+    for "™", "â‘ " for "①") does not look bad enough. Each complete sequence is decoded
+    back only if its bytes are valid UTF-8 for exactly one character.
+    """
+
+    def decode(match: re.Match[str]) -> str:
+        try:
+            char = match.group().encode("sloppy-windows-1252").decode("utf-8")
+        except UnicodeError:
+            return match.group()
+        return char if len(char) == 1 else match.group()
+
+    return _LEFTOVER_MOJIBAKE.sub(decode, line)
 
 
 @lru_cache(maxsize=8)
@@ -66,6 +95,10 @@ def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[Tra
         if not _needs_ftfy(line):
             continue
         fixed, explanation = ftfy.fix_and_explain(line, config=config)
+        rule = _rule_name(explanation)
+        leftover = _fix_leftover_mojibake(fixed)
+        if leftover != fixed:
+            fixed, rule = leftover, f"{rule}+leftover-utf8-as-windows-1252" if fixed != line else "leftover-utf8-as-windows-1252"
         if fixed != line:
-            proposed.extend(_diff_edits(line, fixed, match.start(), _rule_name(explanation)))
+            proposed.extend(_diff_edits(line, fixed, match.start(), rule))
     return apply_edits(tracked, proposed)

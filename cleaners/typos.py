@@ -135,16 +135,21 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     """Two frequent words run together, one of them a function word ("theirinterests").
 
     Compounds of two content words ("leaderboard", "dashboarding") are words in their own
-    right, and a token ever seen on the web is not a run-together.
+    right, and so is a token the web uses ("onboarding", "confit"), unless both parts are
+    function words: "inthe" is common on the web only as a slip.
     """
     s = _settings()["split"]
-    if len(token) < s["min_length"] or web_zipf(token) > 0:
+    if len(token) < s["min_length"]:
         return None
     function_words = frozenset(s["function_words"])
+    seen = web_zipf(token)
     best: tuple[int, str] | None = None
     for i in range(s["min_part_length"], len(token) - s["min_part_length"] + 1):
         left, right = token[:i], token[i:]
-        if left not in function_words and right not in function_words:
+        both = left in function_words and right in function_words
+        if not (both or left in function_words or right in function_words):
+            continue
+        if seen >= (s["max_token_zipf_function_pair"] if both else s["max_token_zipf"]):
             continue
         weakest = min(lexicon.count(left), lexicon.count(right))
         if weakest >= s["min_part_count"] and (best is None or weakest > best[0]):
@@ -153,16 +158,21 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
 
 
 def _plausible_typo(word: str, candidate: str) -> bool:
-    """Typos keep the first letter; an extra "s", "d" or "r" at the end is an inflection
-    ("tropicals", "influencer"), not a slip; and the correction must be far more common on
-    the web than the token (common misspellings such as "recieve" are seen there too, a
-    hundred times less often than the word they misspell)."""
+    """An extra "s", "d" or "r" at the end is an inflection ("tropicals", "influencer"),
+    not a slip; and the correction must be far more common on the web than the token
+    (common misspellings such as "recieve" are seen there too, a hundred times less often
+    than the word they misspell)."""
     guards = _settings()["typo"]
-    if candidate[:1] != word[:1]:
-        return False
     if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
         return False
     return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
+
+
+def _regional_variant_guard(word: str, candidate: str) -> bool:
+    """A word form the web has seen that differs from the candidate by a regional
+    substitution is a variant spelling ("realise"), not a typo. Forms never seen ("sevreal")
+    are typos even when they look like such a substitution."""
+    return web_zipf(word.lower()) >= _settings()["typo"]["seen_min_zipf"] and _is_regional_variant(word, candidate)
 
 
 def _bigram_score(lexicon: Lexicon, token: Token, candidate: str) -> int:
@@ -180,18 +190,21 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     candidates = [
         c
         for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
-        if c.distance == 1 and not _is_regional_variant(word, c.term) and _plausible_typo(word, c.term)
+        if c.distance == 1 and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)
     ]
     candidates.sort(key=lambda c: (-c.count, c.term))
-    if not candidates or candidates[0].count < s["min_candidate_count"]:
+    candidates = [c for c in candidates if c.count >= s["min_candidate_count"]]
+    if not candidates:
         return None
-    if len(candidates) == 1 or candidates[0].count >= s["runner_up_ratio"] * candidates[1].count:
-        return candidates[0].term
-    scored = sorted(((_bigram_score(lexicon, token, c.term), c.term) for c in candidates), key=lambda x: (-x[0], x[1]))
-    if scored[0][0] > 0 and scored[0][0] >= s["bigram_ratio"] * max(scored[1][0], 1):
-        winner = scored[0][1]
-        if lexicon.count(winner) >= s["min_candidate_count"]:
-            return winner
+    context = {c.term: _bigram_score(lexicon, token, c.term) for c in candidates}
+    top = candidates[0]
+    clear_by_frequency = len(candidates) == 1 or top.count >= s["runner_up_ratio"] * candidates[1].count
+    if clear_by_frequency and context[top.term] >= max(context.values()):
+        return top.term  # most frequent by far, and no other candidate fits the context better
+    ranked = sorted(context.items(), key=lambda item: (-item[1], item[0]))
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0
+    if ranked[0][1] > 0 and ranked[0][1] >= s["bigram_ratio"] * max(runner_up, 1):
+        return ranked[0][0]  # the context decides clearly
     return None
 
 

@@ -228,3 +228,27 @@ def test_config_file_overrides_and_errors(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml")
+
+
+# --- repairs measured by benchmarks/normalisation.py -----------------------------------
+
+
+def test_lone_mojibake_symbols_that_ftfy_leaves_are_restored_and_named():
+    broken = "Brand Nameâ„¢ costs â‚©1000 â–¼"
+    fixed, edits = repair_encoding(TrackedText(broken), EncodingOptions())
+    assert fixed.text == "Brand Name™ costs ₩1000 ▼"
+    assert {e.rule for e in edits} == {"leftover-utf8-as-windows-1252"}
+    clean = "Café» et crème brûlée, ça va. São Paulo, Æsir, ©2020."
+    assert repair_encoding(TrackedText(clean), EncodingOptions())[1] == []
+
+
+def test_typos_that_look_like_regional_variants_are_still_fixed_and_short_joins_split():
+    text = "There were sevreal reasons inthe report, and the colour of the theatre stayed."
+    fixed, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert fixed.text == "There were several reasons in the report, and the colour of the theatre stayed."
+    assert sorted(e.kind for e in edits) == ["split", "typo"]
+
+
+def test_rare_compounds_are_not_split():
+    text = "The bank overdrew the account while oversizing the loan."
+    assert repair_typos(TrackedText(text), TypoOptions())[1] == []
