@@ -62,6 +62,13 @@ def web_zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+@lru_cache(maxsize=50_000)
+def is_loanword(word: str) -> bool:
+    """A common word (wordfreq's small lists: Zipf >= 3) in one of ``loanword_languages``."""
+    languages = _settings()["typo"]["loanword_languages"]
+    return any(zipf_frequency(word, lang, wordlist="small") >= 3.0 for lang in languages)
+
+
 @lru_cache(maxsize=1)
 def english_lexicon() -> Lexicon:
     """Load symspellpy's English dictionaries once per process (about 1 s)."""
@@ -161,9 +168,12 @@ def _plausible_typo(word: str, candidate: str) -> bool:
     """An extra "s", "d" or "r" at the end is an inflection ("tropicals", "influencer"),
     not a slip; and the correction must be far more common on the web than the token
     (common misspellings such as "recieve" are seen there too, a hundred times less often
-    than the word they misspell)."""
+    than the word they misspell); a common word of another language ("crema", "terroir",
+    "alla") is a loanword, not a slip."""
     guards = _settings()["typo"]
     if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
+        return False
+    if is_loanword(word.lower()):
         return False
     return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
 

@@ -252,3 +252,8 @@ def test_typos_that_look_like_regional_variants_are_still_fixed_and_short_joins_
 def test_rare_compounds_are_not_split():
     text = "The bank overdrew the account while oversizing the loan."
     assert repair_typos(TrackedText(text), TypoOptions())[1] == []
+
+
+def test_loanwords_are_not_corrected_into_english():
+    text = "The espresso had a thick crema, the ravioli alla carbonara came with crudo and a wine whose terroir shows."
+    assert repair_typos(TrackedText(text), TypoOptions())[1] == []
