@@ -69,6 +69,31 @@ def is_loanword(word: str) -> bool:
     return any(zipf_frequency(word, lang, wordlist="small") >= 3.0 for lang in languages)
 
 
+@lru_cache(maxsize=50_000)
+def is_derived_word(word: str) -> bool:
+    """A known word with a productive prefix or suffix ("uncited", "bursty", "repotting",
+    "shriller"): rare as a whole, regular in its parts, and not a slip."""
+    rules = _settings()["typo"]["derivation"]
+    known = english_lexicon().knows
+    min_stem = rules["min_stem_length"]
+    for prefix in rules["prefixes"]:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= min_stem and known(rest):
+            return True
+    for suffix in rules["suffixes"]:
+        stem = word[: -len(suffix)]
+        if not word.endswith(suffix) or len(stem) < min_stem:
+            continue
+        stems = {stem, stem + "e"}
+        if stem[-1] == stem[-2:-1]:
+            stems.add(stem[:-1])  # "shopper" -> "shop"
+        if stem.endswith("i"):
+            stems.add(stem[:-1] + "y")  # "cushier" -> "cushy"
+        if any(known(candidate) for candidate in stems):
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def english_lexicon() -> Lexicon:
     """Load symspellpy's English dictionaries once per process (about 1 s)."""
@@ -173,7 +198,8 @@ def _plausible_typo(word: str, candidate: str) -> bool:
     guards = _settings()["typo"]
     if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
         return False
-    if is_loanword(word.lower()):
+    lowered = word.lower()
+    if is_loanword(lowered) or (web_zipf(lowered) >= guards["seen_min_zipf"] and is_derived_word(lowered)):
         return False
     return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
 

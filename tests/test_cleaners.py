@@ -257,3 +257,8 @@ def test_rare_compounds_are_not_split():
 def test_loanwords_are_not_corrected_into_english():
     text = "The espresso had a thick crema, the ravioli alla carbonara came with crudo and a wine whose terroir shows."
     assert repair_typos(TrackedText(text), TypoOptions())[1] == []
+
+
+def test_derived_words_in_use_are_not_corrected():
+    text = "Traffic was bursty and uncited claims about repotting plants grew shriller."
+    assert repair_typos(TrackedText(text), TypoOptions())[1] == []
