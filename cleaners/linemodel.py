@@ -23,11 +23,11 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from importlib import resources
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .rules import load_rules
 from .stopwords import all_stoplists
@@ -56,10 +56,10 @@ class LineView:
 
 def _document_stoplist(tokens: list[str]) -> frozenset[str]:
     """The stoplist that covers most of the document's tokens (its language, roughly)."""
-    lowered = [t.casefold() for t in tokens]
+    counts = Counter(t.casefold() for t in tokens)
     best, best_hits = frozenset(), 0
     for stoplist in all_stoplists():
-        hits = sum(t in stoplist for t in lowered)
+        hits = sum(n for token, n in counts.items() if token in stoplist)
         if hits > best_hits:
             best, best_hits = stoplist, hits
     return best
@@ -242,15 +242,39 @@ class LineModel:
 
     base: float
     trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+    log_odds: Callable[[Sequence[float]], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "log_odds", _compiled(self))
 
     def junk_probability(self, features: Sequence[float]) -> float:
-        z = self.base
-        for tree in self.trees:
-            node = tree[0]
-            while node[0] >= 0:
-                node = tree[node[2] if features[node[0]] <= node[1] else node[3]]
-            z += node[4]
+        z = self.log_odds(features)
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def _compiled(model: LineModel) -> Callable[[Sequence[float]], float]:
+    """The ensemble as one generated function of nested ``if``s (about 6x faster than
+    walking the node tuples). Same comparisons and the same additions in the same order,
+    so the scores are identical; the source holds only numbers read with int()/float()."""
+    source = ["def log_odds(x):", f"    z = {model.base!r}"]
+
+    def emit(tree: tuple[tuple[int, float, int, int, float], ...], index: int, depth: int) -> None:
+        feature, threshold, left, right, value = tree[index]
+        pad = "    " * depth
+        if feature < 0:
+            source.append(f"{pad}z += {value!r}")
+            return
+        source.append(f"{pad}if x[{feature}] <= {threshold!r}:")
+        emit(tree, left, depth + 1)
+        source.append(f"{pad}else:")
+        emit(tree, right, depth + 1)
+
+    for tree in model.trees:
+        emit(tree, 0, 1)
+    source.append("    return z")
+    namespace: dict[str, Callable[[Sequence[float]], float]] = {}
+    exec(compile("\n".join(source), "<line model>", "exec"), namespace)  # noqa: S102
+    return namespace["log_odds"]
 
 
 @lru_cache(maxsize=1)
