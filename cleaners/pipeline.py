@@ -38,6 +38,8 @@ from .typos import repair_typos
 
 #: Kept blocks are joined with one blank line: one paragraph per block in the output.
 PARAGRAPH_SEPARATOR = "\n\n"
+#: Boilerplate passes until nothing more is removed (a safety bound; two or three suffice).
+MAX_BOILERPLATE_PASSES = 4
 _TITLE_MAX_WORDS = 20
 
 
@@ -107,28 +109,35 @@ def clean_text(
 def _remove_boilerplate(
     tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None
 ) -> tuple[TrackedText, list[Removal], str | None]:
+    """Classify and remove until nothing more goes (at most ``MAX_BOILERPLATE_PASSES``).
+
+    Removing a widget changes the context of what is left (the body's edges, the comment
+    section, the lead zone), so one pass can leave lines a second pass removes. Running to
+    a fixed point makes cleaning idempotent: the output cleaned again loses nothing more.
+    """
     options = config.boilerplate
-    blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates) if options.enabled else None
-    if blocks is None:
+    if not options.enabled:
         return tracked.select([(b.start, b.end) for b in split_blocks(tracked.text)], PARAGRAPH_SEPARATOR), [], None
-    removed = []
-    for block in blocks:
-        if block.category is not None:
+    removed: list[Removal] = []
+    title = None
+    for _ in range(MAX_BOILERPLATE_PASSES):
+        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates)
+        gone = [b for b in blocks if b.category is not None]
+        for block in gone:
             start, end = tracked.original_span(block.start, block.end)
             removed.append(
                 Removal(
                     category=block.category, rule=block.rule, start=start, end=end, text=decoded[start:end],
-                    score=block.score,
-                    detail=block.detail,
+                    score=block.score, detail=block.detail,
                 )
             )
-    kept = [b for b in blocks if b.category is None]
-    title = _title_guess(kept[0].text) if kept else None
-    return (
-        tracked.select([(b.start, b.end) for b in kept], PARAGRAPH_SEPARATOR),
-        removed,
-        title,
-    )
+        kept = [b for b in blocks if b.category is None]
+        title = _title_guess(kept[0].text) if kept else None
+        tracked = tracked.select([(b.start, b.end) for b in kept], PARAGRAPH_SEPARATOR)
+        if not gone or not kept:
+            break
+    removed.sort(key=lambda r: r.start)
+    return tracked, removed, title
 
 
 def _title_guess(first_kept: str) -> str | None:
