@@ -291,15 +291,16 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
     A line that recurs three times or more is not a teaser card (a repeated button, a
     table label, an FAQ heading): it is left to the line model and seeds no region.
     """
-    counts = Counter(normalised_line(b.text) for b in blocks)
+    keys = [normalised_line(b.text) for b in blocks]
+    counts = Counter(keys)
     for block in blocks:
         if not _open_to_teaser(block) or not 3 <= block.words <= max_words:
             continue
-        key = normalised_line(block.text)
+        key = keys[block.index]
         if counts[key] >= 3:
             continue
         for other in blocks[block.index + 1 : block.index + 1 + window]:
-            if _open_to_teaser(other) and normalised_line(other.text) == key:
+            if _open_to_teaser(other) and keys[other.index] == key:
                 if block.index < body_start:
                     other.assign("navigation", "navigation.repeated_line")
                 else:
