@@ -36,6 +36,10 @@ def _quiet_prefect(verbose: bool) -> None:
         # harmless "Error flushing events" tracebacks that a user must not be shown.
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+        # The same shutdown race cancels the server's open SQLite connections; SQLAlchemy's
+        # pool then logs "Exception during reset or similar" with a traceback through the
+        # root logger, in the server's subprocess too (hence an environment variable).
+        os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
 
 
 @app.command()
