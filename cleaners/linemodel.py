@@ -86,8 +86,14 @@ def body_span(lengths: Sequence[int], sentence_like: Sequence[bool]) -> tuple[in
     return best_span if best > 0 else (0, -1)
 
 
+@lru_cache(maxsize=1)
+def _comment_heading() -> re.Pattern[str]:
+    return re.compile(load_rules("comments")["section_start"])
+
+
 def _comment_section_start(texts: Sequence[str]) -> int:
-    pattern = re.compile(load_rules("comments")["section_start"])
+    """Index of the first comment-section heading ("12 Comments"), or ``len(texts)``."""
+    pattern = _comment_heading()
     for i, text in enumerate(texts):
         if pattern.search(text.strip()):
             return i
