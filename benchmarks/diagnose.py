@@ -15,10 +15,11 @@ Only the ``dev`` half is used (the ``held`` half is for reporting, never for tun
 from __future__ import annotations
 
 import argparse
-import re
 from collections import Counter, defaultdict
 
 from quality import SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)
+
+# Tokens as the AEB metric counts them: evaluate.tokens (\w+).
 
 from cleaners.boilerplate import apply_rules, classify_blocks
 from cleaners.config import CleanConfig
@@ -26,7 +27,6 @@ from cleaners.encoding import repair_encoding
 from cleaners.spacing import normalise_spacing
 from cleaners.textmap import TrackedText
 
-_TOKEN = re.compile(r"\w+")
 
 
 def ngrams(tokens: list[str], n: int = 4) -> list[tuple[str, ...]]:
@@ -37,12 +37,12 @@ def ngrams(tokens: list[str], n: int = 4) -> list[tuple[str, ...]]:
 
 def gold_index(gold: str) -> set[tuple[str, ...]]:
     """All 1..4-grams of the gold, so short lines can be looked up too."""
-    toks = _TOKEN.findall(gold)
+    toks = evaluate.tokens(gold)
     return {tuple(toks[i : i + n]) for n in range(1, 5) for i in range(len(toks) - n + 1)}
 
 
 def article_share(line: str, index: set[tuple[str, ...]]) -> float:
-    grams = ngrams(_TOKEN.findall(line))
+    grams = ngrams(evaluate.tokens(line))
     return sum(g in index for g in grams) / len(grams) if grams else 1.0
 
 
@@ -77,7 +77,7 @@ def main() -> None:
             keep, ideal = [], []
             for b in blocks:
                 share = article_share(b.text, index)
-                ntok = len(_TOKEN.findall(b.text))
+                ntok = len(evaluate.tokens(b.text))
                 if share >= 0.5:
                     ideal.append(b.text)
                 if b.category is None:

@@ -45,7 +45,6 @@ import argparse
 import difflib
 import json
 import random
-import re
 import time
 import unicodedata
 from collections import Counter
@@ -54,7 +53,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ftfy import bad_codecs
-from quality import SETS, load  # importing quality also puts ../shared/bench on sys.path
+from quality import SETS, evaluate, load  # importing quality also puts ../shared/bench on sys.path
 
 from cleaners.config import CleanConfig, EncodingOptions, LanguageOptions, TypoOptions
 from cleaners.corpus import PROTECTED, WORD
@@ -66,7 +65,6 @@ from cleaners.textmap import TrackedText
 from cleaners.typos import Lexicon, english_lexicon, repair_typos
 
 bad_codecs.ok()  # importing it registers the "sloppy-windows-1252" codec
-_TOKEN = re.compile(r"\w+")
 ENCODING = EncodingOptions()
 REPAIR_ONLY = CleanConfig.model_validate({"boilerplate": {"enabled": False}})
 TOKEN_CHANGING = ("typo", "split", "name_variant")  # false on gold text by construction
@@ -130,7 +128,7 @@ def load_pages(limit: int | None) -> list[Page]:
 
 
 def count_tokens(text: str) -> int:
-    return len(_TOKEN.findall(text))
+    return len(evaluate.tokens(text))
 
 
 def page_random(seed: int, purpose: str, page: Page) -> random.Random:

@@ -23,6 +23,7 @@ def stoplist(code: str) -> frozenset[str] | None:
     return frozenset(word.casefold() for word in justext.get_stoplist(name))
 
 
+@lru_cache(maxsize=1)
 def all_stoplists() -> tuple[frozenset[str], ...]:
     """Every list, in the order of ``rules/language.toml``."""
     return tuple(stoplist(code) for code in load_rules("language")["stoplists"])  # type: ignore[misc]
