@@ -1,5 +1,5 @@
 # newsclean: the two commands of the README, plus helpers.
-#   make run    clean seeds/ into output/ (creates .venv on first use)
+#   make run    clean seeds/ into output/ (creates .venv on first use; ARGS=--full etc.)
 #   make test   run the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/newsclean clean $(SOURCE) --out $(OUT)
+	$(VENV)/bin/newsclean clean $(SOURCE) --out $(OUT) $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaners import batch  # noqa: E402
+from cleaners import batch, storage  # noqa: E402
 from cleaners.config import load_config  # noqa: E402
 from cleaners.pipeline import RunInfo  # noqa: E402
 from cleaners.report import write_report  # noqa: E402
@@ -43,7 +43,7 @@ def seed_records(run_dir: Path | None, scratch: Path) -> list[dict]:
         seeds = uris(discover(str(ROOT / "seeds")))
         profile = batch.profile_shard(seeds)
         run_dir = scratch / "seeds-run"
-        batch.make_dirs(str(run_dir))
+        storage.make_dirs(str(run_dir))
         run = RunInfo(load_config(None).config_hash(), None, "2024-01-01T00:00:00+00:00")
         batch.clean_shard(0, seeds, str(run_dir), load_config(None), run, profile)
     lines = [line for shard in sorted(run_dir.glob("documents-*.jsonl")) for line in shard.read_text(encoding="utf-8").splitlines()]

@@ -84,9 +84,10 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
     profiler = cProfile.Profile() if profile_to else None
     if profiler:
         profiler.enable()
-    profile = batch.merge_profiles(batch.profile_shard(g) for g in groups)
+    # the same work as the flow's tasks: scan (hash + counts), clean, enter in the ledger
+    profile = batch.merge_profiles(batch.scan_shard(g).profile for g in groups)
     for i, group in enumerate(groups):
-        batch.clean_shard(i, group, out, config, run, profile)
+        batch.clean_shard(i, group, out, config, run, profile, os.path.join(out, "ledger"), "loop")
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)
@@ -95,7 +96,7 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
 def run_flow(corpus: str, out: str, shard_size: int, workers: int) -> None:
     from flows.clean_corpus import clean_corpus
 
-    clean_corpus(source=corpus, output=out, shard_size=shard_size, workers=workers)
+    clean_corpus(source=corpus, output=out, shard_size=shard_size, workers=workers, full=True)
 
 
 def child(args: argparse.Namespace) -> None:

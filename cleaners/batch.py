@@ -10,21 +10,18 @@ so no document text travels back to the flow.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from fsspec.core import url_to_fs
-
+from . import ledger as ledger_mod
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
 from .pipeline import InputDocument, RunInfo, clean_document
 from .record import Record, Reject
-from .sources import read_bytes
+from .sources import PERMANENT_READ_ERRORS, read_bytes
+from .storage import join, write_atomic
 from .templates import host_of
 from .typos import english_lexicon
 
@@ -53,16 +50,44 @@ def shard_file_name(index: int) -> str:
     return f"documents-{index:05d}.jsonl"
 
 
-def profile_shard(uris: Sequence[str]) -> CorpusProfile:
-    """First pass: run-wide counts over the decodable inputs of one shard."""
+@dataclass
+class ShardScan:
+    """First-pass result for one shard: run-wide counts, and each input's sha256.
+
+    ``digests[i]`` belongs to the shard's i-th input; None when it could not be read
+    (the cleaning pass reports it as a reject).
+    """
+
+    profile: CorpusProfile
+    digests: list[str | None]
+
+
+def scan_shard(uris: Sequence[str]) -> ShardScan:
+    """First pass: hash every input of one shard and count run-wide evidence.
+
+    Raises ``OSError`` for storage trouble that may pass (the task is retried); a missing
+    or forbidden file only gets no digest.
+    """
     lexicon = english_lexicon()
     profile = CorpusProfile()
+    digests: list[str | None] = []
     for uri in uris:
         try:
-            profile.add_text(decode_bytes(read_bytes(uri)).text, lexicon.knows, host_of(uri))
-        except (RejectInput, OSError):
+            raw = read_bytes(uri)
+        except PERMANENT_READ_ERRORS:
+            digests.append(None)
+            continue
+        digests.append(hashlib.sha256(raw).hexdigest())
+        try:
+            profile.add_text(decode_bytes(raw).text, lexicon.knows, host_of(uri))
+        except RejectInput:
             continue  # the cleaning pass reports it as a reject
-    return profile
+    return ShardScan(profile, digests)
+
+
+def profile_shard(uris: Sequence[str]) -> CorpusProfile:
+    """Run-wide counts over the decodable inputs of one shard (the first pass, no hashes)."""
+    return scan_shard(uris).profile
 
 
 def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
@@ -75,7 +100,7 @@ def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
 def _clean_one(uri: str, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None) -> Record | Reject:
     try:
         raw = read_bytes(uri)
-    except OSError as exc:
+    except PERMANENT_READ_ERRORS as exc:  # other OSErrors propagate: the task is retried
         return Reject(source=uri, reason="unreadable", message=f"{type(exc).__name__}: {exc}", flow_run_id=run.flow_run_id)
     try:
         return clean_document(InputDocument(uri=uri, raw=raw), config, run, profile)
@@ -97,19 +122,29 @@ def clean_shard(
     config: CleanConfig,
     run: RunInfo,
     profile: CorpusProfile | None = None,
+    ledger: str | None = None,
+    run_id: str | None = None,
 ) -> ShardSummary:
-    """Clean the inputs of one shard into ``run_dir/documents-NNNNN.jsonl``."""
+    """Clean the inputs of one shard into ``run_dir/documents-NNNNN.jsonl``.
+
+    With a ``ledger`` folder (and the ``run_id``), the shard's cleaned inputs are entered
+    there once the documents file is committed: a run killed later keeps this shard.
+    Storage errors (``OSError``) propagate so that the task can be retried; a cleaning
+    error on one document becomes a reject.
+    """
     summary = ShardSummary(index=index, file=shard_file_name(index), inputs=len(uris))
     removals: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     lines: list[str] = []
+    cleaned: list[tuple[str, str]] = []  # (source, sha256) of each record
     for uri in uris:
         result = _clean_one(uri, config, run, profile)
         if isinstance(result, Reject):
             summary.rejects.append(result.model_dump(mode="json"))
             continue
         lines.append(result.model_dump_json())
+        cleaned.append((result.source.uri, result.id))
         summary.chars_in += result.stats.chars_in
         summary.chars_out += result.stats.chars_out
         removals.update(result.stats.removals)
@@ -120,43 +155,7 @@ def clean_shard(
     summary.rules = dict(sorted(rules.items()))
     summary.languages = dict(sorted(languages.items()))
     summary.sha256 = write_atomic(join(run_dir, summary.file), "".join(line + "\n" for line in lines))
+    if ledger is not None and run_id is not None:
+        entries = ledger_mod.entries_for_shard(run_id, run.config_hash, summary.file, cleaned, summary.rejects)
+        write_atomic(ledger_mod.part_uri(ledger, run_id, index), ledger_mod.render(entries))
     return summary
-
-
-def join(folder: str, name: str) -> str:
-    return folder.rstrip("/") + "/" + name
-
-
-def write_atomic(uri: str, content: str) -> str:
-    """Write ``content`` to a temporary name beside ``uri``, then rename; returns sha256.
-
-    A task killed mid-write leaves at most a ``.tmp-*`` file, never a half-written shard
-    under its final name.
-    """
-    data = content.encode("utf-8")
-    fs, path = url_to_fs(uri)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with fs.open(tmp, "wb") as handle:
-        handle.write(data)
-        if hasattr(handle, "flush"):
-            handle.flush()
-        if hasattr(handle, "fileno"):
-            try:
-                os.fsync(handle.fileno())
-            except (OSError, ValueError):
-                pass
-    fs.mv(tmp, path)
-    return hashlib.sha256(data).hexdigest()
-
-
-def make_dirs(uri: str) -> None:
-    fs, path = url_to_fs(uri)
-    fs.makedirs(path, exist_ok=True)
-
-
-def write_json(uri: str, payload: dict) -> str:
-    return write_atomic(uri, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def write_jsonl(uri: str, rows: Iterable[dict]) -> str:
-    return write_atomic(uri, "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows))

@@ -1,8 +1,8 @@
 """The run manifest and run summary, built from shard summaries.
 
 ``manifest.json`` is what a downstream job reads to know a run is complete and what it
-contains: counts that add up (inputs = records + rejects), every shard with its record
-count and sha256, and the config hash and version that produced them.
+contains: counts that add up (inputs = records + rejects + skipped), every shard with its
+record count and sha256, and the config hash and version that produced them.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ class RunTotals:
     top_rules: dict[str, int]
     languages: dict[str, int]
     reject_reasons: dict[str, int]
+    skipped: int
+    skip_reasons: dict[str, int]
 
 
-def totals(summaries: Sequence[ShardSummary]) -> RunTotals:
+def totals(summaries: Sequence[ShardSummary], skipped: Sequence[dict] = ()) -> RunTotals:
     removals: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
@@ -52,6 +54,8 @@ def totals(summaries: Sequence[ShardSummary]) -> RunTotals:
         top_rules=dict(sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RULES]),
         languages=dict(sorted(languages.items())),
         reject_reasons=dict(sorted(reasons.items())),
+        skipped=len(skipped),
+        skip_reasons=dict(sorted(Counter(s["reason"] for s in skipped).items())),
     )
 
 
@@ -64,12 +68,23 @@ def build_manifest(
     config_hash: str,
     config: dict,
     sources: list[str],
+    inputs: int,
     summaries: Sequence[ShardSummary],
     rejects_sha256: str,
+    skipped: Sequence[dict],
+    skipped_sha256: str,
+    ledger: str | None,
 ) -> dict:
-    t = totals(summaries)
-    if t.inputs != t.records + t.rejects:
-        raise AssertionError(f"accounting error: {t.inputs} inputs != {t.records} records + {t.rejects} rejects")
+    """The manifest of a finished run; raises if any input is unaccounted for.
+
+    ``inputs`` is the number of inputs discovered, counted independently of the shards,
+    so a lost shard or document fails the run instead of shrinking the counts.
+    """
+    t = totals(summaries, skipped)
+    if inputs != t.records + t.rejects + t.skipped or inputs != t.inputs + t.skipped:
+        raise AssertionError(
+            f"accounting error: {inputs} inputs != {t.records} records + {t.rejects} rejects + {t.skipped} skipped"
+        )
     return {
         "run_id": run_id,
         "flow_run_id": flow_run_id,
@@ -79,15 +94,18 @@ def build_manifest(
         "config_hash": config_hash,
         "config": config,
         "sources": sources,
-        "counts": {"inputs": t.inputs, "records": t.records, "rejects": t.rejects},
-        "invariant": "inputs == records + rejects",
+        "counts": {"inputs": inputs, "records": t.records, "rejects": t.rejects, "skipped": t.skipped},
+        "invariant": "inputs == records + rejects + skipped",
         "chars": {"in": t.chars_in, "out": t.chars_out},
         "removals": t.removals,
         "top_rules": t.top_rules,
         "languages": t.languages,
         "reject_reasons": t.reject_reasons,
+        "skip_reasons": t.skip_reasons,
         "shards": [{"file": s.file, "records": s.records, "sha256": s.sha256} for s in summaries],
         "rejects_file": {"file": "rejects.jsonl", "sha256": rejects_sha256},
+        "skipped_file": {"file": "skipped.jsonl", "sha256": skipped_sha256},
+        "ledger": ledger,
     }
 
 
@@ -97,11 +115,13 @@ def summary_table(manifest: dict) -> list[dict]:
         {"figure": "documents (inputs)", "value": manifest["counts"]["inputs"]},
         {"figure": "records", "value": manifest["counts"]["records"]},
         {"figure": "rejects", "value": manifest["counts"]["rejects"]},
+        {"figure": "skipped", "value": manifest["counts"]["skipped"]},
         {"figure": "characters in", "value": manifest["chars"]["in"]},
         {"figure": "characters out", "value": manifest["chars"]["out"]},
     ]
     rows += [{"figure": f"removed: {cat}", "value": n} for cat, n in manifest["removals"].items()]
     rows += [{"figure": f"rejected: {reason}", "value": n} for reason, n in manifest["reject_reasons"].items()]
+    rows += [{"figure": f"skipped: {reason}", "value": n} for reason, n in manifest["skip_reasons"].items()]
     return rows
 
 

@@ -125,6 +125,20 @@ class Reject(_Model):
     flow_run_id: str | None = None
 
 
+class Skip(_Model):
+    """An input not cleaned in this run because its content already has a record."""
+
+    source: str = Field(description="Where the input was read from.")
+    sha256: str = Field(description="sha256 of the raw input bytes.")
+    reason: Literal["unchanged", "duplicate"] = Field(
+        description="'unchanged': cleaned before with the same config; 'duplicate': the same bytes as another input."
+    )
+    message: str = Field(description="Human explanation.")
+    cleaned_in_run: str | None = Field(None, description="Run id of the earlier run that cleaned this content (null: this run).")
+    same_as: str | None = Field(None, description="Source of the input whose record holds this content, when it is another input.")
+    flow_run_id: str | None = None
+
+
 def record_schema() -> dict:
     """JSON Schema of a document record (the file checked in under docs/)."""
     return Record.model_json_schema()

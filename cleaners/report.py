@@ -379,6 +379,7 @@ def _figures_html(manifest: dict, figures: RunFigures) -> str:
         _figure("inputs", "inputs", counts.get("inputs", 0)),
         _figure("records", "documents", counts.get("records", figures.documents)),
         _figure("rejects", "rejects", counts.get("rejects", 0)),
+        _figure("skipped", "skipped", counts.get("skipped", 0), "unchanged or duplicate inputs"),
         _figure("chars_in", "characters in", chars_in),
         _figure("chars_out", "characters out", chars_out),
         _figure("removed_chars", "characters removed", figures.removed_chars, share),

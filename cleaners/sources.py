@@ -76,6 +76,12 @@ def _discover_one(source: str) -> Iterator[InputRef]:
     yield InputRef(_qualified(fs, path), int(fs.size(path) or 0))
 
 
+#: Read errors that retrying will not cure: the input becomes a reject at once. Any other
+#: ``OSError`` (a dropped connection, a timeout, an I/O error) is storage trouble that may
+#: pass, and is raised so that the task reading the shard is retried.
+PERMANENT_READ_ERRORS: tuple[type[OSError], ...] = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
 def read_bytes(uri: str) -> bytes:
     """The raw bytes of one input."""
     with fsspec.open(uri, "rb") as handle:

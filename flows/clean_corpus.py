@@ -1,9 +1,14 @@
 """The ``clean-corpus`` Prefect flow: thin orchestration over :mod:`cleaners.batch`.
 
-Two passes over sharded inputs: ``profile-shard`` tasks gather run-wide counts (used by
-the name-variant and typo guards), then ``clean-shard`` tasks clean and write one JSONL
-shard each. The flow writes ``rejects.jsonl`` and ``manifest.json`` last, so a run folder
-with a manifest is a complete run. Every rule and threshold lives in ``cleaners/``.
+Two passes over sharded inputs: ``scan-shard`` tasks hash every input and gather run-wide
+counts (used by the name-variant, typo and site-template guards); the flow then skips the
+inputs the ledger says were already cleaned with this config (and exact duplicates), and
+``clean-shard`` tasks clean the rest and write one JSONL shard each. The flow writes
+``rejects.jsonl``, ``skipped.jsonl`` and ``manifest.json`` last, so a run folder with a
+manifest is a complete run. Every rule and threshold lives in ``cleaners/``.
+
+Tasks are retried, with a delay, only for storage errors (``OSError`` while reading
+inputs or writing files); a document that fails to clean becomes a reject instead.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from pydantic import Field
 
-from cleaners import batch, manifest as manifest_mod
+from cleaners import batch, ledger as ledger_mod, manifest as manifest_mod
 from cleaners.config import CleanConfig, load_config
-from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
-from cleaners.sources import discover, shards, uris
+from cleaners.sources import discover, uris
+from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
@@ -52,14 +57,44 @@ class Opaque:
         (self.value,) = state
 
 
-@task(name="profile-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def profile_shard_task(shard_uris: list[str]) -> CorpusProfile:
-    return batch.profile_shard(shard_uris)
+#: Waits before the 1st, 2nd and 3rd retry of a task hit by a storage error.
+RETRY_DELAYS = [2, 10, 30]
 
 
-@task(name="clean-shard", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def clean_shard_task(index: int, shard_uris: list[str], run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque) -> batch.ShardSummary:
-    return batch.clean_shard(index, shard_uris, run_dir, config, run, profile.value)
+def is_storage_error(task, task_run, state) -> bool:
+    """Retry condition: only ``OSError`` (storage), never a bug or a bad parameter."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+storage_retries = dict(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_storage_error)
+
+
+@task(name="scan-shard", cache_policy=NO_CACHE, **storage_retries)
+def scan_shard_task(shard_uris: list[str]) -> batch.ShardScan:
+    return batch.scan_shard(shard_uris)
+
+
+@task(name="read-ledger", cache_policy=NO_CACHE, **storage_retries)
+def read_ledger_task(ledger: str, config_hash: str) -> Opaque:
+    return Opaque(ledger_mod.load(ledger, config_hash))
+
+
+@task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
+def clean_shard_task(
+    index: int, shard_uris: list[str], run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
+) -> batch.ShardSummary:
+    return batch.clean_shard(index, shard_uris, run_dir, config, run, profile.value, ledger, run_id)
+
+
+@task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)
+def seal_ledger_task(ledger: str, run_id: str) -> int:
+    return ledger_mod.seal(ledger, run_id)
 
 
 def _run_id(started: datetime, flow_run_id: str | None) -> str:
@@ -72,25 +107,42 @@ def _report(done: int, total: int, summary: batch.ShardSummary | None) -> None:
         progress_hook(done, total, summary)
 
 
-def _clean_shards(runner: TaskRunner, groups: list[list[str]], run_dir: str, config: CleanConfig, run: RunInfo) -> list[batch.ShardSummary]:
-    """Both passes over the shards on ``runner``, inside the current flow run.
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _clean_shards(
+    runner: TaskRunner, inputs: list[str], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
+    ledger: str, run_id: str, full: bool,
+) -> tuple[list[batch.ShardSummary], ledger_mod.Plan]:
+    """Scan, plan and clean on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
     list of input URIs is never stored as a flow-run parameter on the Prefect server.
+    Inputs to clean are re-sharded after the skips, so shards stay full in incremental runs.
     """
+    logger = get_run_logger()
     with running_pool(runner) as pool:
-        profiles = [pool.submit(profile_shard_task, {"shard_uris": group}) for group in groups]
-        profile = batch.merge_profiles(f.result() for f in profiles)
-        shared = Opaque(profile)
+        scans = [pool.submit(scan_shard_task, {"shard_uris": group}) for group in _chunks(inputs, shard_size)]
+        results = [f.result() for f in scans]
+        shared = Opaque(batch.merge_profiles(r.profile for r in results))
+        seen = {} if full else read_ledger_task(ledger, run.config_hash).value
+        work = ledger_mod.plan(inputs, [d for r in results for d in r.digests], seen, run.flow_run_id)
+        groups = _chunks(work.todo, shard_size)
+        logger.info("%d to clean in %d shards, %d skipped (unchanged or duplicate)", len(work.todo), len(groups), len(work.skipped))
+        _report(0, len(groups), None)
         futures = [
-            pool.submit(clean_shard_task, {"index": i, "shard_uris": group, "run_dir": run_dir, "config": config, "run": run, "profile": shared})
+            pool.submit(
+                clean_shard_task,
+                {"index": i, "shard_uris": group, "run_dir": run_dir, "config": config, "run": run, "profile": shared, "ledger": ledger, "run_id": run_id},
+            )
             for i, group in enumerate(groups)
         ]
         summaries: list[batch.ShardSummary] = []
         for done, future in enumerate(as_completed(futures), start=1):
             summaries.append(future.result())
             _report(done, len(groups), summaries[-1])
-    return sorted(summaries, key=lambda s: s.index)
+    return sorted(summaries, key=lambda s: s.index), work
 
 
 @flow(name="clean-corpus", log_prints=True)
@@ -102,6 +154,8 @@ def clean_corpus(
     workers: Annotated[int, Field(ge=0, le=1024)] = 0,
     dask_address: str | None = None,
     report: bool = False,
+    full: bool = False,
+    ledger: str | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -115,26 +169,30 @@ def clean_corpus(
         dask_address: address of an existing Dask scheduler (``tcp://host:port``); wins
             over ``workers``.
         report: also write ``report.html`` (the review page) into the run folder.
+        full: clean every input, even those the ledger says were cleaned with this config.
+        ledger: folder of the incremental-run ledger; default ``<output>/ledger``.
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     cleaning = load_config(config)
     flow_run_id = flow_run.get_id()
     run_id = _run_id(started, flow_run_id)
-    refs = discover(source)  # before creating anything: a wrong source leaves no trace
-    run_dir = batch.join(output, run_id)
-    batch.make_dirs(run_dir)
-    groups = [uris(group) for group in shards(refs, shard_size)]
-    logger.info("%d inputs in %d shards -> %s", len(refs), len(groups), run_dir)
-    _report(0, len(groups), None)
+    inputs = uris(discover(source))  # before creating anything: a wrong source leaves no trace
+    run_dir = join(output, run_id)
+    ledger = ledger or ledger_mod.default_location(output)
+    make_dirs(run_dir)
+    logger.info("%d inputs -> %s (ledger %s%s)", len(inputs), run_dir, ledger, ", full run" if full else "")
 
     run = RunInfo(cleaning.config_hash(), str(flow_run_id) if flow_run_id else None, started.isoformat(timespec="seconds"))
     # The validated config travels to the tasks, not its path: loaded and hashed once, and
     # workers on other machines need not see the file.
-    summaries = _clean_shards(task_runner_for(workers, dask_address), groups, run_dir, cleaning, run)
+    runner = task_runner_for(workers, dask_address)
+    summaries, work = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
 
     rejects = [r for s in summaries for r in s.rejects]
-    rejects_sha = batch.write_jsonl(batch.join(run_dir, "rejects.jsonl"), rejects)
+    rejects_sha = write_jsonl(join(run_dir, "rejects.jsonl"), rejects)
+    skipped = [s.model_dump(mode="json") for s in work.skipped]
+    skipped_sha = write_jsonl(join(run_dir, "skipped.jsonl"), skipped)
     manifest = manifest_mod.build_manifest(
         run_id=run_id,
         flow_run_id=run.flow_run_id,
@@ -143,13 +201,19 @@ def clean_corpus(
         config_hash=run.config_hash,
         config=cleaning.model_dump(mode="json"),
         sources=[source] if isinstance(source, str) else list(source),
+        inputs=len(inputs),
         summaries=summaries,
         rejects_sha256=rejects_sha,
+        skipped=skipped,
+        skipped_sha256=skipped_sha,
+        ledger=ledger,
     )
-    batch.write_json(batch.join(run_dir, "manifest.json"), manifest)
+    write_json(join(run_dir, "manifest.json"), manifest)
+    seal_ledger_task(ledger, run_id)  # after the manifest: a sealed run is a complete run
     if report:  # after the manifest: the page is built from the finished run folder
         write_report(run_dir)
     create_table_artifact(key="newsclean-run-summary", table=manifest_mod.summary_table(manifest), description=f"newsclean run {run_id}")
     create_markdown_artifact(key="newsclean-run-report", markdown=manifest_mod.summary_markdown(manifest, run_dir), description=f"newsclean run {run_id}")
-    logger.info("%d records, %d rejects -> %s", manifest["counts"]["records"], manifest["counts"]["rejects"], run_dir)
+    counts = manifest["counts"]
+    logger.info("%d records, %d rejects, %d skipped -> %s", counts["records"], counts["rejects"], counts["skipped"], run_dir)
     return {"run_dir": run_dir, "manifest": manifest}

@@ -2,14 +2,18 @@
 
 Prefect's own console logging is lowered to WARNING by default (``--verbose`` restores
 it) so the progress bar stays readable; the flow's logs still reach the Prefect server
-and UI. Without ``PREFECT_API_URL`` Prefect starts a temporary local server for the run;
-with it, the run is recorded on that server.
+and UI. The run is recorded on the server that ``PREFECT_API_URL`` (or the repository's
+``prefect.toml``) names when it answers; when none is configured or it does not answer,
+Prefect's temporary local server is used, so ``newsclean clean`` works with no server.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import sys
+from contextlib import nullcontext
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import List, Optional
 
@@ -42,6 +46,28 @@ def _quiet_prefect(verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
 
 
+def _server_answers(url: str, timeout: float = 1.0) -> bool:
+    """Whether anything listens at the host and port of ``url`` (a TCP connect, no request)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _server_context():
+    """Use the configured Prefect server if it is up, else a temporary one (with a note)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    url = PREFECT_API_URL.value()
+    if not url or _server_answers(url):
+        return nullcontext()
+    console.print(f"[yellow]note:[/yellow] no Prefect server at {url}; using a temporary local one for this run.")
+    return temporary_settings(restore_defaults={PREFECT_API_URL})
+
+
 @app.command()
 def clean(
     source: List[str] = typer.Argument(..., help="Folders, globs or files to clean (local paths or fsspec URLs)."),
@@ -51,6 +77,8 @@ def clean(
     workers: int = typer.Option(0, "--workers", "-w", min=0, help="Run on a temporary local Dask cluster of N worker processes (0: one local thread)."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run on an existing Dask scheduler, e.g. tcp://10.0.0.5:8786."),
     report: bool = typer.Option(False, "--report", help="Also write report.html into the run folder."),
+    full: bool = typer.Option(False, "--full", help="Clean every input, also those already cleaned with this config (see --ledger)."),
+    ledger: Optional[str] = typer.Option(None, "--ledger", help="Ledger folder of incremental runs (default: OUT/ledger)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
@@ -81,15 +109,18 @@ def clean(
 
         flow_module.progress_hook = follow
         try:
-            result = flow_module.clean_corpus(
-                source=source if len(source) > 1 else source[0],
-                output=out,
-                shard_size=shard_size,
-                config=str(config) if config else None,
-                workers=workers,
-                dask_address=dask_address,
-                report=report,
-            )
+            with _server_context():
+                result = flow_module.clean_corpus(
+                    source=source if len(source) > 1 else source[0],
+                    output=out,
+                    shard_size=shard_size,
+                    config=str(config) if config else None,
+                    workers=workers,
+                    dask_address=dask_address,
+                    report=report,
+                    full=full,
+                    ledger=ledger,
+                )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
@@ -107,6 +138,9 @@ def _print_summary(result: dict) -> None:
     for row in summary_table(result["manifest"]):
         table.add_row(row["figure"], str(row["value"]))
     Console().print(table)
+    skipped = result["manifest"]["counts"]["skipped"]
+    if skipped:
+        Console().print(f"{skipped} inputs skipped: cleaned before with this config, or duplicates (skipped.jsonl; --full cleans everything)")
     Console().print(f"run folder: {result['run_dir']}")
 
 

@@ -37,7 +37,7 @@ def test_bad_config_is_refused_before_any_work(tmp_path):
 
 
 def test_run_command_without_a_server_ends_cleanly(tmp_path):
-    """`newsclean clean` with no PREFECT_API_URL: Prefect's temporary server, quiet exit.
+    """`newsclean clean` when the configured server is not running: a temporary server, quiet exit.
 
     120+ task runs: enough that the temporary server, stopped at exit, used to print
     "Error flushing events" tracebacks from its task-run recorder.
@@ -49,6 +49,7 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
         (many / f"copy-{i:02d}.txt").write_text(f"{seed}\nVariant {i} of the related list.", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # as prefect.toml's URL is before `prefect server start`
     out = tmp_path / "output"
     cli = Path(sys.executable).parent / "newsclean"
     proc = subprocess.run(
@@ -59,9 +60,10 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
     for noise in NOISE:
         assert noise not in proc.stdout + proc.stderr
     assert "run folder:" in proc.stdout and "records" in proc.stdout
-    (run_dir,) = out.iterdir()
+    assert "no Prefect server at http://127.0.0.1:9/api; using a temporary local one" in " ".join(proc.stderr.split())
+    (run_dir,) = out.glob("run-*")
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["counts"] == {"inputs": 65, "records": 65, "rejects": 0}
+    assert manifest["counts"] == {"inputs": 65, "records": 65, "rejects": 0, "skipped": 0}
     assert len(manifest["shards"]) == 65
     assert str(run_dir) in proc.stdout.replace("\n", "")
     page = (run_dir / "report.html").read_text(encoding="utf-8")

@@ -35,13 +35,13 @@ def mixed_run(prefect_server, tmp_path_factory):
 def test_run_folder_holds_shards_rejects_and_manifest(mixed_run):
     run_dir, manifest = mixed_run
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["documents-00000.jsonl", "documents-00001.jsonl", "documents-00002.jsonl", "manifest.json", "rejects.jsonl"]
+    assert names == ["documents-00000.jsonl", "documents-00001.jsonl", "documents-00002.jsonl", "manifest.json", "rejects.jsonl", "skipped.jsonl"]
     assert json.loads((run_dir / "manifest.json").read_text()) == manifest
 
 
 def test_manifest_counts_add_up_and_shards_match_their_hashes(mixed_run):
     run_dir, manifest = mixed_run
-    assert manifest["counts"] == {"inputs": 6, "records": 3, "rejects": 3}
+    assert manifest["counts"] == {"inputs": 6, "records": 3, "rejects": 3, "skipped": 0}
     total = 0
     for shard in manifest["shards"]:
         path = run_dir / shard["file"]

@@ -28,7 +28,7 @@ def lines(record: dict) -> list[str]:
 
 def test_one_record_per_seed(seed_run):
     assert sorted(seed_run["records"]) == ["000", "001", "002", "003", "004"]
-    assert seed_run["manifest"]["counts"] == {"inputs": 5, "records": 5, "rejects": 0}
+    assert seed_run["manifest"]["counts"] == {"inputs": 5, "records": 5, "rejects": 0, "skipped": 0}
 
 
 def test_000_is_left_alone(seed_run):

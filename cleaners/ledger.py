@@ -1,0 +1,168 @@
+"""Incremental runs: which input contents were already cleaned, with which config.
+
+A scheduled run over a folder that keeps growing should clean only what is new or
+changed. The ledger remembers, for every input a run turned into a record or a final
+reject, the sha256 of its bytes and the hash of the config that cleaned it. The next run
+skips an input whose (sha256, config hash) is in the ledger, and says so: every skipped
+input is written to the run's ``skipped.jsonl`` with the run that cleaned its content.
+
+Layout (a folder, local or any fsspec URL; by default ``<output>/ledger``)::
+
+    parts/<run_id>-<shard>.jsonl   written by each shard task right after its documents
+                                   file, so a run that dies keeps the shards it finished
+    runs/<run_id>.jsonl            a finished run's parts, merged into one file
+
+Each line is one :class:`Entry`. Rejects whose cause may go away (an unreadable file, a
+bug) are not entered: the next run tries them again. Changing the config (its hash) makes
+every input new again; so does ``full=True``. A newer newsclean with the same config does
+not: run with ``full`` after an upgrade whose output you want everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Iterable, Sequence
+
+from fsspec.core import url_to_fs
+
+from .record import Skip
+from .storage import join, write_atomic
+
+#: Reject reasons that may not recur (storage trouble, a bug fixed later): never entered.
+RETRY_REASONS = frozenset({"unreadable", "internal_error"})
+
+PARTS = "parts"
+RUNS = "runs"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cleaned input: its content hash, config hash, and where its result went."""
+
+    sha256: str
+    config_hash: str
+    source: str
+    outcome: str  # "record" or "reject"
+    run_id: str
+    file: str  # the shard file holding the record, or "rejects.jsonl"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the ledger knows about one content hash under the current config."""
+
+    run_id: str
+    source: str
+
+
+def default_location(output: str) -> str:
+    return output.rstrip("/") + "/ledger"
+
+
+def part_uri(ledger: str, run_id: str, shard_index: int) -> str:
+    return f"{ledger.rstrip('/')}/{PARTS}/{run_id}-{shard_index:05d}.jsonl"
+
+
+def render(entries: Iterable[Entry]) -> str:
+    return "".join(json.dumps(asdict(e), sort_keys=True, ensure_ascii=False) + "\n" for e in entries)
+
+
+def entries_for_shard(
+    run_id: str, config_hash: str, shard_file: str, records: Sequence[tuple[str, str]], rejects: Sequence[dict]
+) -> list[Entry]:
+    """Ledger entries for a cleaned shard: its records (source, sha256) and final rejects."""
+    entries = [Entry(sha, config_hash, source, "record", run_id, shard_file) for source, sha in records]
+    entries += [
+        Entry(r["sha256"], config_hash, r["source"], "reject", run_id, "rejects.jsonl")
+        for r in rejects
+        if r.get("sha256") and r["reason"] not in RETRY_REASONS
+    ]
+    return entries
+
+
+def load(ledger: str, config_hash: str) -> dict[str, Seen]:
+    """Every content hash cleaned under ``config_hash``: finished runs and leftover parts.
+
+    Parts of a run that died are read too: the shards it finished are committed, and the
+    inputs in them are not cleaned a second time.
+    """
+    fs, root = url_to_fs(ledger)
+    seen: dict[str, Seen] = {}
+    if not fs.exists(root):
+        return seen
+    files = sorted(p for p in fs.find(root) if p.endswith(".jsonl"))  # not the .tmp-* of a write
+    for path in files:
+        with fs.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                if row["config_hash"] == config_hash:
+                    seen[row["sha256"]] = Seen(row["run_id"], row["source"])
+    return seen
+
+
+def seal(ledger: str, run_id: str) -> int:
+    """Merge this run's parts into ``runs/<run_id>.jsonl`` and delete them; returns entries.
+
+    Called after the run's manifest is written. Killed between the write and the deletes,
+    the entries exist twice, which is harmless: the ledger is a set of keys.
+    """
+    fs, root = url_to_fs(ledger)
+    parts_dir = f"{root.rstrip('/')}/{PARTS}"
+    parts = sorted(fs.glob(f"{parts_dir}/{run_id}-*.jsonl")) if fs.exists(parts_dir) else []
+    lines: list[str] = []
+    for path in parts:
+        with fs.open(path, "rt", encoding="utf-8") as handle:
+            lines += [line for line in handle if line.strip()]
+    if lines:  # a run that cleaned nothing leaves no file
+        write_atomic(join(join(ledger, RUNS), f"{run_id}.jsonl"), "".join(lines))
+    for path in parts:
+        fs.rm(path)
+    return len(lines)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The inputs a run cleans, and the ones it skips with the reason why."""
+
+    todo: list[str]
+    skipped: list[Skip]
+
+
+def plan(uris: Sequence[str], digests: Sequence[str | None], seen: dict[str, Seen], flow_run_id: str | None) -> Plan:
+    """Split sorted inputs into work and skips.
+
+    An input is skipped when its content is in the ledger (``unchanged`` when the ledger
+    has it under the same source, else ``duplicate``), or when an earlier input of this
+    run has the same bytes (``duplicate``). Inputs that could not be read (digest None)
+    are always cleaned: the cleaning pass turns them into rejects with the reason.
+    """
+    todo: list[str] = []
+    skipped: list[Skip] = []
+    first_in_run: dict[str, str] = {}
+    for uri, digest in zip(uris, digests, strict=True):
+        if digest is None:
+            todo.append(uri)
+        elif digest in seen:
+            before = seen[digest]
+            same = before.source == uri
+            skipped.append(
+                Skip(
+                    source=uri, sha256=digest, reason="unchanged" if same else "duplicate",
+                    message=(f"unchanged since run {before.run_id}" if same else f"same bytes as {before.source}, cleaned in run {before.run_id}"),
+                    cleaned_in_run=before.run_id, same_as=None if same else before.source, flow_run_id=flow_run_id,
+                )
+            )
+        elif digest in first_in_run:
+            skipped.append(
+                Skip(
+                    source=uri, sha256=digest, reason="duplicate", message=f"same bytes as {first_in_run[digest]} in this run",
+                    cleaned_in_run=None, same_as=first_in_run[digest], flow_run_id=flow_run_id,
+                )
+            )
+        else:
+            first_in_run[digest] = uri
+            todo.append(uri)
+    return Plan(todo, skipped)

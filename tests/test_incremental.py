@@ -1,0 +1,113 @@
+"""Incremental runs over a growing folder: the ledger, skips, `full`, and exact duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cleaners.ledger import Seen, plan
+
+from .conftest import SEEDS
+
+
+def records_of(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for shard in sorted(run_dir.glob("documents-*.jsonl")) for line in shard.read_text(encoding="utf-8").splitlines()]
+
+
+def lines_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def with_paragraph(seed: str, paragraph: str) -> str:
+    return (SEEDS / seed).read_text(encoding="utf-8") + "\n\n" + paragraph + "\n"
+
+
+@pytest.fixture(scope="module")
+def growing(prefect_server, tmp_path_factory):
+    """Run over the five seeds; add two files and change one; run again; then a full run."""
+    from flows.clean_corpus import clean_corpus
+
+    src = tmp_path_factory.mktemp("growing-input")
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, src / seed.name)
+    out = tmp_path_factory.mktemp("growing-output")
+    first = clean_corpus(source=str(src), output=str(out), shard_size=2)
+    (src / "new-a.txt").write_text(with_paragraph("002_625579a92e5a1402.txt", "The harbour board meets again on Tuesday to decide."), encoding="utf-8")
+    (src / "new-b.txt").write_text(with_paragraph("003_478eebdfb619627b.txt", "Residents have until the end of the month to respond."), encoding="utf-8")
+    changed = next(src.glob("001_*.txt"))
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nThis story was updated with the council's reply.\n", encoding="utf-8")
+    second = clean_corpus(source=str(src), output=str(out), shard_size=2)
+    full = clean_corpus(source=str(src), output=str(out), shard_size=2, full=True)
+    return {"src": src, "out": out, "first": first, "second": second, "full": full, "changed": changed}
+
+
+def test_second_run_cleans_only_new_and_changed_inputs(growing):
+    second = growing["second"]["manifest"]
+    assert second["counts"] == {"inputs": 7, "records": 3, "rejects": 0, "skipped": 4}
+    assert second["skip_reasons"] == {"unchanged": 4}
+    cleaned = {Path(r["source"]["uri"]).name for r in records_of(Path(growing["second"]["run_dir"]))}
+    assert cleaned == {"new-a.txt", "new-b.txt", growing["changed"].name}
+
+
+def test_skips_name_the_run_that_cleaned_them(growing):
+    run_dir = Path(growing["second"]["run_dir"])
+    skipped = lines_of(run_dir / "skipped.jsonl")
+    first_id = growing["first"]["manifest"]["run_id"]
+    assert len(skipped) == 4 and all(s["reason"] == "unchanged" and s["cleaned_in_run"] == first_id for s in skipped)
+    first_records = {r["source"]["uri"]: r["id"] for r in records_of(Path(growing["first"]["run_dir"]))}
+    assert {s["source"]: s["sha256"] for s in skipped}.items() <= first_records.items()
+
+
+def test_no_content_is_cleaned_twice_across_incremental_runs(growing):
+    ids = [r["id"] for key in ("first", "second") for r in records_of(Path(growing[key]["run_dir"]))]
+    assert len(ids) == len(set(ids)) == 8  # 5 seeds, then 2 new and the changed one
+
+
+def test_full_run_reprocesses_everything(growing):
+    manifest = growing["full"]["manifest"]
+    assert manifest["counts"] == {"inputs": 7, "records": 7, "rejects": 0, "skipped": 0}
+
+
+def test_ledger_holds_one_sealed_file_per_run_and_no_parts(growing):
+    ledger = growing["out"] / "ledger"
+    assert growing["second"]["manifest"]["ledger"] == str(ledger)
+    assert sorted(p.name for p in (ledger / "runs").iterdir()) == sorted(f"{growing[k]['manifest']['run_id']}.jsonl" for k in ("first", "second", "full"))
+    assert list((ledger / "parts").iterdir()) == []
+    entries = lines_of(ledger / "runs" / f"{growing['second']['manifest']['run_id']}.jsonl")
+    assert sorted(Path(e["source"]).name for e in entries) == sorted(["new-a.txt", "new-b.txt", growing["changed"].name])
+    assert {e["config_hash"] for e in entries} == {growing["second"]["manifest"]["config_hash"]}
+
+
+def test_exact_duplicates_are_skipped_within_a_run_and_against_the_ledger(prefect_server, tmp_path):
+    from flows.clean_corpus import clean_corpus
+
+    src, out, ledger = tmp_path / "in", tmp_path / "out", tmp_path / "my-ledger"
+    src.mkdir()
+    seed = SEEDS / "000_c1532a8820d5ae7f.txt"
+    shutil.copy(seed, src / "a.txt")
+    shutil.copy(seed, src / "b.txt")
+    (src / "empty.txt").write_bytes(b"")
+    first = clean_corpus(source=str(src), output=str(out), ledger=str(ledger))["manifest"]
+    assert first["counts"] == {"inputs": 3, "records": 1, "rejects": 1, "skipped": 1}
+    (dup,) = lines_of(out / first["run_id"] / "skipped.jsonl")
+    assert (dup["reason"], Path(dup["source"]).name, Path(dup["same_as"]).name, dup["cleaned_in_run"]) == ("duplicate", "b.txt", "a.txt", None)
+
+    shutil.copy(seed, src / "c.txt")  # a new name for content the ledger has seen
+    second = clean_corpus(source=str(src), output=str(out), ledger=str(ledger))["manifest"]
+    # the empty file is a final reject: entered in the ledger, not retried
+    assert second["counts"] == {"inputs": 4, "records": 0, "rejects": 0, "skipped": 4}
+    assert second["skip_reasons"] == {"duplicate": 2, "unchanged": 2}
+    assert not (out / "ledger").exists() and (ledger / "runs" / f"{first['run_id']}.jsonl").exists()
+
+
+def test_plan_keeps_unreadable_inputs_and_first_copies():
+    seen = {"h1": Seen("run-1", "/in/old.txt")}
+    work = plan(["/in/a", "/in/b", "/in/c", "/in/old.txt"], ["h2", None, "h2", "h1"], seen, None)
+    assert work.todo == ["/in/a", "/in/b"]
+    assert [(s.source, s.reason, s.same_as, s.cleaned_in_run) for s in work.skipped] == [
+        ("/in/c", "duplicate", "/in/a", None),
+        ("/in/old.txt", "unchanged", None, "run-1"),
+    ]
