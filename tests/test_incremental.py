@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +115,32 @@ def test_plan_keeps_unreadable_inputs_and_first_copies():
         ("/in/c", "duplicate", "/in/a", None),
         ("/in/old.txt", "unchanged", None, "run-1"),
     ]
+
+
+def test_summary_artifacts_keep_one_version_per_run_under_a_stable_key(growing):
+    from prefect.client.orchestration import get_client
+
+    run_ids = {growing[k]["manifest"]["flow_run_id"] for k in ("first", "second", "full")}
+    with get_client(sync_client=True) as client:
+        response = client.request("POST", "/artifacts/filter", json={"artifacts": {"key": {"any_": ["newsclean-run-summary"]}}})
+    versions = {a["flow_run_id"] for a in response.json()}
+    assert run_ids <= versions
+
+
+def test_cli_says_what_it_skipped_and_full_cleans_again(prefect_server, tmp_path):
+    """The command a user types, three times, recorded on the running (test) server."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    cli = Path(sys.executable).parent / "newsclean"
+    out = str(tmp_path / "out")
+    runs = [
+        subprocess.run([str(cli), "clean", str(SEEDS), "--out", out, *extra], env=env, capture_output=True, text=True, timeout=600)
+        for extra in ([], [], ["--full"])
+    ]
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr[-2000:] for r in runs]
+    assert "no Prefect server" not in runs[0].stderr  # the configured server answered
+    assert "5 inputs skipped" not in runs[0].stdout
+    assert "5 inputs skipped" in runs[1].stdout and "--full" in runs[1].stdout
+    run_dirs = [Path(re.search(r"run folder: (\S+)", "".join(r.stdout.split("\n"))).group(1)) for r in runs]
+    assert [json.loads((d / "manifest.json").read_text())["counts"]["records"] for d in run_dirs] == [5, 0, 5]
