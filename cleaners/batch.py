@@ -2,9 +2,13 @@
 
 The Prefect flow (``flows/clean_corpus.py``) only schedules these functions; they can be
 called directly too (a plain loop over shards gives the same files, which is how the
-benchmarks measure orchestration overhead). A shard is a list of input URIs; cleaning a
-shard writes one ``documents-NNNNN.jsonl`` file atomically and returns a small summary,
-so no document text travels back to the flow.
+benchmarks measure orchestration overhead). Cleaning a shard streams one
+``documents-NNNNN.jsonl`` file to storage and renames it when complete, and returns a
+small summary, so no document text travels back to the flow.
+
+A document is addressed by a :data:`DocRef`, ``(uri, member)``: the file, and the JSONL
+line or WARC record inside it (``None`` for a one-document file). Shards group documents;
+all documents of a container file go to one shard, so that it is read once per pass.
 """
 
 from __future__ import annotations
@@ -12,18 +16,25 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from . import ledger as ledger_mod
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
-from .pipeline import InputDocument, RunInfo, clean_document
+from .inputs import BadInput, InputDocument, is_container, read_documents
+from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
-from .sources import PERMANENT_READ_ERRORS, read_bytes
-from .storage import join, write_atomic
+from .sources import PERMANENT_READ_ERRORS
+from .storage import AtomicWriter, join, write_atomic
 from .templates import host_of
 from .typos import english_lexicon
+
+#: A document: its file, and its position inside a container file (None: the whole file).
+DocRef = tuple[str, "int | None"]
+
+#: Reason for a document the scan found but the cleaning pass did not (the file changed).
+VANISHED = "vanished"
 
 
 @dataclass
@@ -50,44 +61,85 @@ def shard_file_name(index: int) -> str:
     return f"documents-{index:05d}.jsonl"
 
 
+def group_files(uris: Sequence[str], size: int, config: CleanConfig) -> list[list[str]]:
+    """Files in shards of ``size``; a container file (JSONL, WARC) is a shard of its own."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for uri in uris:
+        if is_container(uri, config.input.format):
+            groups += [current] if current else []
+            groups.append([uri])
+            current = []
+            continue
+        current.append(uri)
+        if len(current) == size:
+            groups.append(current)
+            current = []
+    return groups + ([current] if current else [])
+
+
+def group_refs(refs: Sequence[DocRef], size: int) -> list[list[DocRef]]:
+    """Documents in shards of ``size``; the members of one container stay in one shard."""
+    groups: list[list[DocRef]] = []
+    current: list[DocRef] = []
+    for ref in refs:
+        member_of_previous = current and current[-1][1] is not None and current[-1][0] == ref[0]
+        if current and (len(current) >= size and not member_of_previous or (ref[1] is not None) != (current[-1][1] is not None)):
+            groups.append(current)
+            current = []
+        current.append(ref)
+    return groups + ([current] if current else [])
+
+
+def documents_of(uri: str, config: CleanConfig) -> Iterator[InputDocument | BadInput]:
+    """The documents of one file; a file that does not exist or may not be read is one BadInput.
+
+    Other storage errors (``OSError``) propagate, so that the task can be retried.
+    """
+    try:
+        yield from read_documents(uri, config.input, config.limits.max_bytes)
+    except PERMANENT_READ_ERRORS as exc:
+        yield BadInput(uri, None, "unreadable", f"{type(exc).__name__}: {exc}")
+
+
 @dataclass
 class ShardScan:
-    """First-pass result for one shard: run-wide counts, and each input's sha256.
+    """First-pass result for one shard: run-wide counts, and every document with its sha256.
 
-    ``digests[i]`` belongs to the shard's i-th input; None when it could not be read
-    (the cleaning pass reports it as a reject).
+    ``documents`` lists ``(uri, member, sha256)`` in file order; sha256 is None when the
+    document could not be read (the cleaning pass reports it as a reject).
     """
 
     profile: CorpusProfile
-    digests: list[str | None]
+    documents: list[tuple[str, int | None, str | None]]
 
 
-def scan_shard(uris: Sequence[str]) -> ShardScan:
-    """First pass: hash every input of one shard and count run-wide evidence.
+def scan_shard(uris: Sequence[str], config: CleanConfig | None = None) -> ShardScan:
+    """First pass: hash every document of the shard's files and count run-wide evidence.
 
-    Raises ``OSError`` for storage trouble that may pass (the task is retried); a missing
-    or forbidden file only gets no digest.
+    Only scraped text feeds the profile: HTML would need its (costly) extraction twice.
     """
+    config = config or CleanConfig()
     lexicon = english_lexicon()
     profile = CorpusProfile()
-    digests: list[str | None] = []
+    documents: list[tuple[str, int | None, str | None]] = []
     for uri in uris:
-        try:
-            raw = read_bytes(uri)
-        except PERMANENT_READ_ERRORS:
-            digests.append(None)
-            continue
-        digests.append(hashlib.sha256(raw).hexdigest())
-        try:
-            profile.add_text(decode_bytes(raw).text, lexicon.knows, host_of(uri))
-        except RejectInput:
-            continue  # the cleaning pass reports it as a reject
-    return ShardScan(profile, digests)
+        for item in documents_of(uri, config):
+            if isinstance(item, BadInput):
+                documents.append((uri, item.member, item.sha256))
+                continue
+            documents.append((uri, item.member, hashlib.sha256(item.raw).hexdigest()))
+            if item.format == "text":
+                try:
+                    profile.add_text(decode_bytes(item.raw).text, lexicon.knows, host_of(uri, item.url))
+                except RejectInput:
+                    pass  # the cleaning pass reports it as a reject
+    return ShardScan(profile, documents)
 
 
-def profile_shard(uris: Sequence[str]) -> CorpusProfile:
+def profile_shard(uris: Sequence[str], config: CleanConfig | None = None) -> CorpusProfile:
     """Run-wide counts over the decodable inputs of one shard (the first pass, no hashes)."""
-    return scan_shard(uris).profile
+    return scan_shard(uris, config).profile
 
 
 def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
@@ -97,27 +149,52 @@ def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
     return merged
 
 
-def _clean_one(uri: str, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None) -> Record | Reject:
+def _bad_input_reject(bad: BadInput, run: RunInfo) -> Reject:
+    return Reject(source=bad.uri, member=bad.member, reason=bad.reason, message=bad.message, sha256=bad.sha256, bytes=bad.bytes, flow_run_id=run.flow_run_id)
+
+
+def _clean_one(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None) -> Record | Reject:
     try:
-        raw = read_bytes(uri)
-    except PERMANENT_READ_ERRORS as exc:  # other OSErrors propagate: the task is retried
-        return Reject(source=uri, reason="unreadable", message=f"{type(exc).__name__}: {exc}", flow_run_id=run.flow_run_id)
-    try:
-        return clean_document(InputDocument(uri=uri, raw=raw), config, run, profile)
+        return clean_document(doc, config, run, profile)
     except Exception as exc:  # a bug on one document must not lose the rest of the run
         return Reject(
-            source=uri,
+            source=doc.uri,
+            member=doc.member,
             reason="internal_error",
             message=f"{type(exc).__name__}: {exc}",
-            sha256=hashlib.sha256(raw).hexdigest(),
-            bytes=len(raw),
+            sha256=hashlib.sha256(doc.raw).hexdigest(),
+            bytes=len(doc.raw),
             flow_run_id=run.flow_run_id,
         )
 
 
+def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo, profile: CorpusProfile | None) -> Iterator[Record | Reject]:
+    """A record or a reject for each document in ``refs``, file by file, in file order.
+
+    A bare URI in ``refs`` stands for every document of that file.
+    """
+    by_file: dict[str, set[int | None] | None] = {}
+    for ref in refs:
+        uri, member = (ref, None) if isinstance(ref, str) else ref
+        if isinstance(ref, str):
+            by_file[uri] = None
+        elif by_file.get(uri, set()) is not None:
+            by_file.setdefault(uri, set()).add(member)
+    for uri, wanted in by_file.items():
+        for item in documents_of(uri, config):
+            if wanted is not None:
+                if item.member not in wanted:
+                    continue
+                wanted.discard(item.member)
+            yield _bad_input_reject(item, run) if isinstance(item, BadInput) else _clean_one(item, config, run, profile)
+        for member in sorted(wanted or (), key=lambda m: -1 if m is None else m):
+            where = uri if member is None else f"{uri} member {member}"
+            yield Reject(source=uri, member=member, reason=VANISHED, message=f"{where} was found by the scan but not when cleaning (the file changed during the run)", flow_run_id=run.flow_run_id)
+
+
 def clean_shard(
     index: int,
-    uris: Sequence[str],
+    refs: Sequence[DocRef | str],
     run_dir: str,
     config: CleanConfig,
     run: RunInfo,
@@ -125,36 +202,37 @@ def clean_shard(
     ledger: str | None = None,
     run_id: str | None = None,
 ) -> ShardSummary:
-    """Clean the inputs of one shard into ``run_dir/documents-NNNNN.jsonl``.
+    """Clean the documents of one shard into ``run_dir/documents-NNNNN.jsonl``.
 
-    With a ``ledger`` folder (and the ``run_id``), the shard's cleaned inputs are entered
-    there once the documents file is committed: a run killed later keeps this shard.
-    Storage errors (``OSError``) propagate so that the task can be retried; a cleaning
-    error on one document becomes a reject.
+    ``refs`` are :data:`DocRef` pairs, or bare URIs for every document of a file. With a
+    ``ledger`` folder (and the ``run_id``), the shard's cleaned documents are entered there
+    once the documents file is committed: a run killed later keeps this shard. Storage
+    errors (``OSError``) propagate so that the task can be retried; a cleaning error on
+    one document becomes a reject.
     """
-    summary = ShardSummary(index=index, file=shard_file_name(index), inputs=len(uris))
+    summary = ShardSummary(index=index, file=shard_file_name(index))
     removals: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
-    lines: list[str] = []
-    cleaned: list[tuple[str, str]] = []  # (source, sha256) of each record
-    for uri in uris:
-        result = _clean_one(uri, config, run, profile)
-        if isinstance(result, Reject):
-            summary.rejects.append(result.model_dump(mode="json"))
-            continue
-        lines.append(result.model_dump_json())
-        cleaned.append((result.source.uri, result.id))
-        summary.chars_in += result.stats.chars_in
-        summary.chars_out += result.stats.chars_out
-        removals.update(result.stats.removals)
-        rules.update(r.rule for r in result.removed)
-        languages[result.language.code or "unknown"] += 1
-    summary.records = len(lines)
+    cleaned: list[tuple[str, int | None, str]] = []  # (source, member, sha256) of each record
+    with AtomicWriter(join(run_dir, summary.file)) as out:
+        for result in results_for(refs, config, run, profile):
+            summary.inputs += 1
+            if isinstance(result, Reject):
+                summary.rejects.append(result.model_dump(mode="json"))
+                continue
+            out.write(result.model_dump_json() + "\n")
+            cleaned.append((result.source.uri, result.source.member, result.id))
+            summary.chars_in += result.stats.chars_in
+            summary.chars_out += result.stats.chars_out
+            removals.update(result.stats.removals)
+            rules.update(r.rule for r in result.removed)
+            languages[result.language.code or "unknown"] += 1
+    summary.records = len(cleaned)
     summary.removals = dict(sorted(removals.items()))
     summary.rules = dict(sorted(rules.items()))
     summary.languages = dict(sorted(languages.items()))
-    summary.sha256 = write_atomic(join(run_dir, summary.file), "".join(line + "\n" for line in lines))
+    summary.sha256 = out.sha256
     if ledger is not None and run_id is not None:
         entries = ledger_mod.entries_for_shard(run_id, run.config_hash, summary.file, cleaned, summary.rejects)
         write_atomic(ledger_mod.part_uri(ledger, run_id, index), ledger_mod.render(entries))

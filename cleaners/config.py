@@ -63,7 +63,28 @@ class LanguageOptions(_Section):
 
 
 class LimitOptions(_Section):
-    max_bytes: int = Field(5_000_000, ge=1, description="Inputs larger than this are rejected.")
+    max_bytes: int = Field(5_000_000, ge=1, description="Documents larger than this (decompressed) are rejected.")
+
+
+class JsonlFields(_Section):
+    """Names of the fields of a JSONL input row; other fields go to ``source.extra``."""
+
+    url: str = "url"
+    html: str = "html"
+    text: str = "text"
+    id: str = "id"
+    published: str = "published"
+
+
+class InputOptions(_Section):
+    format: Literal["auto", "text", "html", "jsonl", "warc"] = Field(
+        "auto", description="'auto': by file name ending (.txt .html .htm .jsonl .warc, each maybe .gz), else by content."
+    )
+    jsonl: JsonlFields = JsonlFields()
+
+
+class HtmlOptions(_Section):
+    time_limit: float = Field(10.0, gt=0, description="Seconds one page's extraction may take; slower pages are rejected.")
 
 
 class CleanConfig(_Section):
@@ -73,6 +94,8 @@ class CleanConfig(_Section):
     typos: TypoOptions = TypoOptions()
     language: LanguageOptions = LanguageOptions()
     limits: LimitOptions = LimitOptions()
+    input: InputOptions = InputOptions()
+    html: HtmlOptions = HtmlOptions()
 
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

@@ -30,7 +30,7 @@ from .record import Skip
 from .storage import join, write_atomic
 
 #: Reject reasons that may not recur (storage trouble, a bug fixed later): never entered.
-RETRY_REASONS = frozenset({"unreadable", "internal_error"})
+RETRY_REASONS = frozenset({"unreadable", "internal_error", "vanished", "extraction_timeout"})
 
 PARTS = "parts"
 RUNS = "runs"
@@ -43,6 +43,7 @@ class Entry:
     sha256: str
     config_hash: str
     source: str
+    member: int | None  # JSONL line or WARC record; None for a whole file
     outcome: str  # "record" or "reject"
     run_id: str
     file: str  # the shard file holding the record, or "rejects.jsonl"
@@ -54,6 +55,7 @@ class Seen:
 
     run_id: str
     source: str
+    member: int | None = None
 
 
 def default_location(output: str) -> str:
@@ -69,12 +71,12 @@ def render(entries: Iterable[Entry]) -> str:
 
 
 def entries_for_shard(
-    run_id: str, config_hash: str, shard_file: str, records: Sequence[tuple[str, str]], rejects: Sequence[dict]
+    run_id: str, config_hash: str, shard_file: str, records: Sequence[tuple[str, int | None, str]], rejects: Sequence[dict]
 ) -> list[Entry]:
-    """Ledger entries for a cleaned shard: its records (source, sha256) and final rejects."""
-    entries = [Entry(sha, config_hash, source, "record", run_id, shard_file) for source, sha in records]
+    """Ledger entries for a cleaned shard: its records (source, member, sha256) and final rejects."""
+    entries = [Entry(sha, config_hash, source, member, "record", run_id, shard_file) for source, member, sha in records]
     entries += [
-        Entry(r["sha256"], config_hash, r["source"], "reject", run_id, "rejects.jsonl")
+        Entry(r["sha256"], config_hash, r["source"], r.get("member"), "reject", run_id, "rejects.jsonl")
         for r in rejects
         if r.get("sha256") and r["reason"] not in RETRY_REASONS
     ]
@@ -99,7 +101,7 @@ def load(ledger: str, config_hash: str) -> dict[str, Seen]:
                     continue
                 row = json.loads(line)
                 if row["config_hash"] == config_hash:
-                    seen[row["sha256"]] = Seen(row["run_id"], row["source"])
+                    seen[row["sha256"]] = Seen(row["run_id"], row["source"], row.get("member"))
     return seen
 
 
@@ -127,42 +129,47 @@ def seal(ledger: str, run_id: str) -> int:
 class Plan:
     """The inputs a run cleans, and the ones it skips with the reason why."""
 
-    todo: list[str]
+    todo: list[tuple[str, int | None]]
     skipped: list[Skip]
 
 
-def plan(uris: Sequence[str], digests: Sequence[str | None], seen: dict[str, Seen], flow_run_id: str | None) -> Plan:
-    """Split sorted inputs into work and skips.
+def _where(source: str, member: int | None) -> str:
+    return source if member is None else f"{source} (member {member})"
 
-    An input is skipped when its content is in the ledger (``unchanged`` when the ledger
-    has it under the same source, else ``duplicate``), or when an earlier input of this
-    run has the same bytes (``duplicate``). Inputs that could not be read (digest None)
-    are always cleaned: the cleaning pass turns them into rejects with the reason.
+
+def plan(documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str, Seen], flow_run_id: str | None) -> Plan:
+    """Split the scanned documents ``(uri, member, sha256)`` into work and skips.
+
+    A document is skipped when its content is in the ledger (``unchanged`` when the ledger
+    has it at the same place, else ``duplicate``), or when an earlier document of this run
+    has the same bytes (``duplicate``). Documents that could not be read (sha256 None) are
+    always cleaned: the cleaning pass turns them into rejects with the reason.
     """
-    todo: list[str] = []
+    todo: list[tuple[str, int | None]] = []
     skipped: list[Skip] = []
-    first_in_run: dict[str, str] = {}
-    for uri, digest in zip(uris, digests, strict=True):
+    first_in_run: dict[str, tuple[str, int | None]] = {}
+    for uri, member, digest in documents:
         if digest is None:
-            todo.append(uri)
+            todo.append((uri, member))
         elif digest in seen:
             before = seen[digest]
-            same = before.source == uri
+            same = (before.source, before.member) == (uri, member)
             skipped.append(
                 Skip(
-                    source=uri, sha256=digest, reason="unchanged" if same else "duplicate",
-                    message=(f"unchanged since run {before.run_id}" if same else f"same bytes as {before.source}, cleaned in run {before.run_id}"),
-                    cleaned_in_run=before.run_id, same_as=None if same else before.source, flow_run_id=flow_run_id,
+                    source=uri, member=member, sha256=digest, reason="unchanged" if same else "duplicate",
+                    message=(f"unchanged since run {before.run_id}" if same else f"same bytes as {_where(before.source, before.member)}, cleaned in run {before.run_id}"),
+                    cleaned_in_run=before.run_id, same_as=None if same else _where(before.source, before.member), flow_run_id=flow_run_id,
                 )
             )
         elif digest in first_in_run:
+            first = _where(*first_in_run[digest])
             skipped.append(
                 Skip(
-                    source=uri, sha256=digest, reason="duplicate", message=f"same bytes as {first_in_run[digest]} in this run",
-                    cleaned_in_run=None, same_as=first_in_run[digest], flow_run_id=flow_run_id,
+                    source=uri, member=member, sha256=digest, reason="duplicate", message=f"same bytes as {first} in this run",
+                    cleaned_in_run=None, same_as=first, flow_run_id=flow_run_id,
                 )
             )
         else:
-            first_in_run[digest] = uri
-            todo.append(uri)
+            first_in_run[digest] = (uri, member)
+            todo.append((uri, member))
     return Plan(todo, skipped)

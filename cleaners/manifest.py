@@ -69,6 +69,7 @@ def build_manifest(
     config: dict,
     sources: list[str],
     inputs: int,
+    files: int,
     summaries: Sequence[ShardSummary],
     rejects_sha256: str,
     skipped: Sequence[dict],
@@ -77,8 +78,9 @@ def build_manifest(
 ) -> dict:
     """The manifest of a finished run; raises if any input is unaccounted for.
 
-    ``inputs`` is the number of inputs discovered, counted independently of the shards,
-    so a lost shard or document fails the run instead of shrinking the counts.
+    ``inputs`` is the number of documents the scan found (a JSONL line, a WARC record or a
+    whole file each) in ``files`` files, counted independently of the cleaning shards, so a
+    lost shard or document fails the run instead of shrinking the counts.
     """
     t = totals(summaries, skipped)
     if inputs != t.records + t.rejects + t.skipped or inputs != t.inputs + t.skipped:
@@ -95,6 +97,7 @@ def build_manifest(
         "config": config,
         "sources": sources,
         "counts": {"inputs": inputs, "records": t.records, "rejects": t.rejects, "skipped": t.skipped},
+        "files": files,
         "invariant": "inputs == records + rejects + skipped",
         "chars": {"in": t.chars_in, "out": t.chars_out},
         "removals": t.removals,

@@ -29,8 +29,10 @@ from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
 from .encoding import repair_encoding
+from .extract import Extraction, ExtractionError, decode_html, extract_html
+from .inputs import InputDocument
 from .language import detect_language, move_to
-from .record import Edit, Language, Pipeline, Record, Reject, Removal, Source, Stats
+from .record import Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
 from .spacing import normalise_spacing
 from .templates import host_of
 from .textmap import TrackedText
@@ -41,16 +43,6 @@ PARAGRAPH_SEPARATOR = "\n\n"
 #: Boilerplate passes until nothing more is removed (a safety bound; two or three suffice).
 MAX_BOILERPLATE_PASSES = 4
 _TITLE_MAX_WORDS = 20
-
-
-@dataclass(frozen=True)
-class InputDocument:
-    """Raw bytes and where they came from."""
-
-    uri: str
-    raw: bytes
-    format: str = "text"
-    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,17 +140,55 @@ def _title_guess(first_kept: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """The text a document's offsets point into, and how it was obtained from the bytes."""
+
+    text: str
+    encoding: str
+    extraction: Extraction | None = None  # HTML only
+
+
+def decode_document(doc: InputDocument, config: CleanConfig) -> Decoded:
+    """Bytes to text: decoding for scraped text, decoding then extraction for HTML.
+
+    Raises :class:`RejectInput` with the reason when the document cannot become text.
+    """
+    if doc.format != "html":
+        decoded = decode_bytes(doc.raw)
+        return Decoded(decoded.text, decoded.encoding)
+    if not doc.raw.strip():
+        raise RejectInput("empty", "the page has no content")
+    html, encoding = decode_html(doc.raw, doc.content_type)
+    try:
+        extraction = extract_html(html, doc.url, config.html.time_limit)
+    except ExtractionError as exc:
+        raise RejectInput(getattr(exc, "reason", "extraction_failed"), str(exc)) from exc
+    if not extraction.text.strip():
+        raise RejectInput("no_article", "trafilatura found no article text in the page" + "".join(f"; {n}" for n in extraction.notes))
+    return Decoded(extraction.text, encoding, extraction)
+
+
+def _metadata_of(extraction: Extraction | None) -> Metadata | None:
+    if extraction is None:
+        return None
+    found = extraction.metadata
+    return Metadata(**{k: (found.get(k) or []) if k in ("categories", "tags") else found.get(k) for k in Metadata.model_fields})
+
+
 def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None) -> Record | Reject:
     """Clean one input. Never raises for bad input: that becomes a :class:`Reject`."""
     digest = hashlib.sha256(doc.raw).hexdigest()
 
     def reject(reason: str, message: str) -> Reject:
-        return Reject(source=doc.uri, reason=reason, message=message, sha256=digest, bytes=len(doc.raw), flow_run_id=run.flow_run_id)
+        return Reject(
+            source=doc.uri, member=doc.member, reason=reason, message=message, sha256=digest, bytes=len(doc.raw), flow_run_id=run.flow_run_id
+        )
 
     if len(doc.raw) > config.limits.max_bytes:
         return reject("too_large", f"{len(doc.raw)} bytes is over the limit of {config.limits.max_bytes} (limits.max_bytes)")
     try:
-        decoded = decode_bytes(doc.raw)
+        decoded = decode_document(doc, config)
     except RejectInput as exc:
         return reject(exc.reason, exc.message)
     result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url))
@@ -169,12 +199,20 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         found = f"'{language.code}' (p={language.probability})" if language.code else "no language"
         return reject("language", f"detected {found}; language.keep is {keep}")
     removed = result.removed
+    extraction = decoded.extraction
+    metadata = _metadata_of(extraction)
     return Record(
         id=digest,
         text=result.text,
-        title=result.title,
+        title=(metadata.title if metadata and metadata.title else result.title),
         language=language,
-        source=Source(uri=doc.uri, sha256=digest, bytes=len(doc.raw), format=doc.format, encoding=decoded.encoding, url=doc.url),
+        source=Source(
+            uri=doc.uri, member=doc.member, container=doc.container, sha256=digest, bytes=len(doc.raw), format=doc.format,
+            encoding=decoded.encoding, url=doc.url, record_id=doc.record_id, date=doc.date,
+            extracted_sha256=hashlib.sha256(decoded.text.encode("utf-8")).hexdigest() if extraction else None,
+            extractor=extraction.extractor if extraction else None, extra=doc.extra,
+        ),
+        metadata=metadata,
         removed=removed,
         edits=result.edits,
         stats=Stats(

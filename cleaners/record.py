@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,12 +79,34 @@ class Language(_Model):
 
 
 class Source(_Model):
-    uri: str = Field(description="Where the input was read from (local path or fsspec URL).")
-    sha256: str = Field(description="sha256 of the raw input bytes.")
+    uri: str = Field(description="The file the document was read from (local path or fsspec URL).")
+    member: int | None = Field(None, description="Position inside a container file: JSONL line or WARC record (1-based); null for a whole file.")
+    container: Literal["jsonl", "warc"] | None = Field(None, description="Kind of container file, null for a one-document file.")
+    sha256: str = Field(description="sha256 of the document's raw bytes (a JSONL row's html/text field as UTF-8; a WARC record's payload).")
     bytes: int = Field(ge=0)
-    format: str = Field(description="Input format, e.g. 'text'.")
+    format: Literal["text", "html"] = Field(description="What the raw bytes are: scraped text, or HTML (extracted with trafilatura first).")
     encoding: str = Field(description="Encoding used to decode the bytes.")
+    url: str | None = Field(None, description="Page URL: JSONL url field or WARC-Target-URI.")
+    record_id: str | None = Field(None, description="JSONL id field or WARC-Record-ID.")
+    date: str | None = Field(None, description="JSONL published field or WARC-Date (fetch time).")
+    extracted_sha256: str | None = Field(
+        None, description="For HTML: sha256 of the extracted text (UTF-8); offsets in removed and edits point into that text."
+    )
+    extractor: str | None = Field(None, description="For HTML: the extractor that produced the text.")
+    extra: dict[str, Any] = Field(default_factory=dict, description="JSONL fields not mapped above, verbatim.")
+
+
+class Metadata(_Model):
+    """Page metadata found by trafilatura in the HTML (null when absent)."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
     url: str | None = None
+    description: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
 
 
 class Stats(_Model):
@@ -105,9 +127,10 @@ class Pipeline(_Model):
 class Record(_Model):
     id: str = Field(description="sha256 hex of the raw input bytes.")
     text: str
-    title: str | None = None
+    title: str | None = Field(None, description="HTML: the page title from its metadata; text: the first line when it is a heading.")
     language: Language
     source: Source
+    metadata: Metadata | None = Field(None, description="HTML inputs: the page's metadata; null for text inputs.")
     removed: list[Removal]
     edits: list[Edit]
     stats: Stats
@@ -118,6 +141,7 @@ class Reject(_Model):
     """An input that produced no record, with a machine-readable reason."""
 
     source: str = Field(description="Where the input was read from.")
+    member: int | None = Field(None, description="JSONL line or WARC record inside the file (1-based); null for a whole file.")
     reason: str = Field(description="Machine-readable reason, e.g. 'empty', 'undecodable', 'binary'.")
     message: str = Field(description="Human explanation.")
     sha256: str | None = None
@@ -129,13 +153,14 @@ class Skip(_Model):
     """An input not cleaned in this run because its content already has a record."""
 
     source: str = Field(description="Where the input was read from.")
+    member: int | None = Field(None, description="JSONL line or WARC record inside the file (1-based); null for a whole file.")
     sha256: str = Field(description="sha256 of the raw input bytes.")
     reason: Literal["unchanged", "duplicate"] = Field(
         description="'unchanged': cleaned before with the same config; 'duplicate': the same bytes as another input."
     )
     message: str = Field(description="Human explanation.")
     cleaned_in_run: str | None = Field(None, description="Run id of the earlier run that cleaned this content (null: this run).")
-    same_as: str | None = Field(None, description="Source of the input whose record holds this content, when it is another input.")
+    same_as: str | None = Field(None, description="The input (file, and member when inside a container) whose record holds this content, when it is another input.")
     flow_run_id: str | None = None
 
 

@@ -40,10 +40,12 @@ from urllib.parse import urlsplit
 
 import fsspec
 
-from .batch import join, write_atomic
-from .decode import RejectInput, decode_bytes
+from .config import CleanConfig, InputOptions
+from .decode import RejectInput
+from .inputs import InputDocument, read_documents
+from .pipeline import decode_document
+from .storage import join, write_atomic
 from .record import CATEGORIES, EditKind
-from .sources import read_bytes
 
 #: Documents rendered per page: enough to scroll through, small enough to render at once.
 PAGE_SIZE = 50
@@ -127,22 +129,39 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
 
     The source may have moved, changed or become unreadable since the run; offsets into a
     different text would strike the wrong words, so anything that does not match exactly
-    (sha256, then every removed span) falls back to showing the removed spans only.
+    (sha256, then every removed span) falls back to showing the removed spans only. For a
+    document inside a JSONL or WARC file the member is found again; for HTML the page is
+    extracted again and checked against ``extracted_sha256``.
     """
     source = record["source"]
     try:
-        raw = read_bytes(source["uri"])
+        found = _document_bytes(source)
     except Exception as exc:  # noqa: BLE001 - any backend failure (missing, offline, no fsspec driver) only degrades this document
         return None, f"The original input could not be read any more ({type(exc).__name__}: {exc})."
-    if source.get("sha256") and hashlib.sha256(raw).hexdigest() != source["sha256"]:
+    if found is None:
+        return None, f"The original input no longer holds member {source.get('member')}."
+    if source.get("sha256") and hashlib.sha256(found.raw).hexdigest() != source["sha256"]:
         return None, "The original input has changed since the run (sha256 differs)."
     try:
-        decoded = decode_bytes(raw).text
+        decoded = decode_document(found, CleanConfig()).text
     except RejectInput as exc:
         return None, f"The original input no longer decodes ({exc.reason})."
+    expected = source.get("extracted_sha256")
+    if expected and hashlib.sha256(decoded.encode("utf-8")).hexdigest() != expected:
+        return None, "Extracting the page again gives another text (a different extractor version?)."
     if any(decoded[r["start"] : r["end"]] != r["text"] for r in record["removed"]):
         return None, "The removed spans do not match the decoded input (offsets out of date)."
     return decoded, None
+
+
+def _document_bytes(source: dict) -> InputDocument | None:
+    """The document a record's ``source`` names, read again (None: the member is gone)."""
+    options = InputOptions(format=source.get("container") or source.get("format") or "text")
+    limit = max(4 * (source.get("bytes") or 0), CleanConfig().limits.max_bytes)  # a changed document is still read
+    for item in read_documents(source["uri"], options, limit):
+        if item.member == source.get("member"):
+            return item if isinstance(item, InputDocument) else None
+    return None
 
 
 def utf16_offsets(text: str) -> Callable[[int], int]:

@@ -16,7 +16,9 @@ import fsspec
 from fsspec.core import url_to_fs
 
 #: File name endings read as inputs when a folder is given (globs may select anything).
-INPUT_SUFFIXES: tuple[str, ...] = (".txt",)
+INPUT_SUFFIXES: tuple[str, ...] = tuple(
+    ending + gz for ending in (".txt", ".html", ".htm", ".jsonl", ".ndjson", ".warc") for gz in ("", ".gz")
+)
 
 _GLOB_CHARS = set("*?[")
 
@@ -70,7 +72,7 @@ def _discover_one(source: str) -> Iterator[InputRef]:
         raise SourceError(f"source not found: {source!r}")
     if fs.isdir(path):
         for name, info in sorted(fs.find(path, detail=True).items()):
-            if name.endswith(INPUT_SUFFIXES) and not _is_hidden(name):
+            if name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name):
                 yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
         return
     yield InputRef(_qualified(fs, path), int(fs.size(path) or 0))

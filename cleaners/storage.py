@@ -20,18 +20,37 @@ def join(folder: str, name: str) -> str:
     return folder.rstrip("/") + "/" + name
 
 
-def write_atomic(uri: str, content: str) -> str:
-    """Write ``content`` to a temporary name beside ``uri``, then rename; returns sha256.
+class AtomicWriter:
+    """A text file written under a temporary name beside ``uri`` and renamed when complete.
 
-    A task killed mid-write leaves at most a ``.tmp-*`` file, never a half-written shard
-    under its final name.
+    Lines are streamed to storage as they come (nothing is held in memory) and hashed on
+    the way. A task killed mid-write leaves at most a ``.tmp-*`` file, never a half-written
+    file under its final name; an exception inside the ``with`` block removes the
+    temporary file.
     """
-    data = content.encode("utf-8")
-    fs, path = url_to_fs(uri)
-    fs.makedirs(posixpath.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with fs.open(tmp, "wb") as handle:
-        handle.write(data)
+
+    def __init__(self, uri: str) -> None:
+        self.fs, self.path = url_to_fs(uri)
+        self.tmp = f"{self.path}.tmp-{uuid.uuid4().hex}"
+        self.digest = hashlib.sha256()
+        self.handle = None
+
+    def __enter__(self) -> "AtomicWriter":
+        self.fs.makedirs(posixpath.dirname(self.path), exist_ok=True)
+        self.handle = self.fs.open(self.tmp, "wb")
+        return self
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.handle.write(data)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        handle = self.handle
+        if exc_type is not None:
+            handle.close()
+            self.fs.rm(self.tmp)
+            return
         if hasattr(handle, "flush"):
             handle.flush()
         if hasattr(handle, "fileno"):
@@ -39,8 +58,19 @@ def write_atomic(uri: str, content: str) -> str:
                 os.fsync(handle.fileno())
             except (OSError, ValueError):
                 pass
-    fs.mv(tmp, path)
-    return hashlib.sha256(data).hexdigest()
+        handle.close()
+        self.fs.mv(self.tmp, self.path)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def write_atomic(uri: str, content: str) -> str:
+    """Write ``content`` to ``uri`` atomically (see :class:`AtomicWriter`); returns its sha256."""
+    with AtomicWriter(uri) as writer:
+        writer.write(content)
+    return writer.sha256
 
 
 def make_dirs(uri: str) -> None:

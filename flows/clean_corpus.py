@@ -14,7 +14,7 @@ inputs or writing files); a document that fails to clean becomes a reject instea
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -76,8 +76,8 @@ storage_retries = dict(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELA
 
 
 @task(name="scan-shard", cache_policy=NO_CACHE, **storage_retries)
-def scan_shard_task(shard_uris: list[str]) -> batch.ShardScan:
-    return batch.scan_shard(shard_uris)
+def scan_shard_task(shard_uris: list[str], config: CleanConfig) -> batch.ShardScan:
+    return batch.scan_shard(shard_uris, config)
 
 
 @task(name="read-ledger", cache_policy=NO_CACHE, **storage_retries)
@@ -87,9 +87,9 @@ def read_ledger_task(ledger: str, config_hash: str) -> Opaque:
 
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
 def clean_shard_task(
-    index: int, shard_uris: list[str], run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
+    index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
 ) -> batch.ShardSummary:
-    return batch.clean_shard(index, shard_uris, run_dir, config, run, profile.value, ledger, run_id)
+    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id)
 
 
 @task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)
@@ -107,34 +107,31 @@ def _report(done: int, total: int, summary: batch.ShardSummary | None) -> None:
         progress_hook(done, total, summary)
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _clean_shards(
     runner: TaskRunner, inputs: list[str], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
     ledger: str, run_id: str, full: bool,
-) -> tuple[list[batch.ShardSummary], ledger_mod.Plan]:
+) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
     list of input URIs is never stored as a flow-run parameter on the Prefect server.
-    Inputs to clean are re-sharded after the skips, so shards stay full in incremental runs.
+    Documents to clean are re-sharded after the skips, so shards stay full in incremental
+    runs. Returns the shard summaries, the plan, and the number of documents found.
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
-        scans = [pool.submit(scan_shard_task, {"shard_uris": group}) for group in _chunks(inputs, shard_size)]
-        results = [f.result() for f in scans]
-        shared = Opaque(batch.merge_profiles(r.profile for r in results))
+        scans = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in batch.group_files(inputs, shard_size, config)]
+        documents = [doc for f in scans for doc in f.result().documents]
+        shared = Opaque(batch.merge_profiles(f.result().profile for f in scans))
         seen = {} if full else read_ledger_task(ledger, run.config_hash).value
-        work = ledger_mod.plan(inputs, [d for r in results for d in r.digests], seen, run.flow_run_id)
-        groups = _chunks(work.todo, shard_size)
-        logger.info("%d to clean in %d shards, %d skipped (unchanged or duplicate)", len(work.todo), len(groups), len(work.skipped))
+        work = ledger_mod.plan(documents, seen, run.flow_run_id)
+        groups = batch.group_refs(work.todo, shard_size)
+        logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", len(documents), len(inputs), len(work.todo), len(groups), len(work.skipped))
         _report(0, len(groups), None)
         futures = [
             pool.submit(
                 clean_shard_task,
-                {"index": i, "shard_uris": group, "run_dir": run_dir, "config": config, "run": run, "profile": shared, "ledger": ledger, "run_id": run_id},
+                {"index": i, "refs": Opaque(group), "run_dir": run_dir, "config": config, "run": run, "profile": shared, "ledger": ledger, "run_id": run_id},
             )
             for i, group in enumerate(groups)
         ]
@@ -142,7 +139,7 @@ def _clean_shards(
         for done, future in enumerate(as_completed(futures), start=1):
             summaries.append(future.result())
             _report(done, len(groups), summaries[-1])
-    return sorted(summaries, key=lambda s: s.index), work
+    return sorted(summaries, key=lambda s: s.index), work, len(documents)
 
 
 @flow(name="clean-corpus", log_prints=True)
@@ -156,6 +153,7 @@ def clean_corpus(
     report: bool = False,
     full: bool = False,
     ledger: str | None = None,
+    input_format: Literal["auto", "text", "html", "jsonl", "warc"] | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -171,10 +169,14 @@ def clean_corpus(
         report: also write ``report.html`` (the review page) into the run folder.
         full: clean every input, even those the ledger says were cleaned with this config.
         ledger: folder of the incremental-run ledger; default ``<output>/ledger``.
+        input_format: read every input as this format (overrides ``[input] format`` of the
+            config; default: by file name ending, else by content).
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     cleaning = load_config(config)
+    if input_format is not None:
+        cleaning = cleaning.model_copy(update={"input": cleaning.input.model_copy(update={"format": input_format})})
     flow_run_id = flow_run.get_id()
     run_id = _run_id(started, flow_run_id)
     inputs = uris(discover(source))  # before creating anything: a wrong source leaves no trace
@@ -187,7 +189,7 @@ def clean_corpus(
     # The validated config travels to the tasks, not its path: loaded and hashed once, and
     # workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
-    summaries, work = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
+    summaries, work, found = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
 
     rejects = [r for s in summaries for r in s.rejects]
     rejects_sha = write_jsonl(join(run_dir, "rejects.jsonl"), rejects)
@@ -201,7 +203,8 @@ def clean_corpus(
         config_hash=run.config_hash,
         config=cleaning.model_dump(mode="json"),
         sources=[source] if isinstance(source, str) else list(source),
-        inputs=len(inputs),
+        inputs=found,
+        files=len(inputs),
         summaries=summaries,
         rejects_sha256=rejects_sha,
         skipped=skipped,

@@ -29,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+INPUT_FORMATS = ("auto", "text", "html", "jsonl", "warc")
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -79,6 +80,9 @@ def clean(
     report: bool = typer.Option(False, "--report", help="Also write report.html into the run folder."),
     full: bool = typer.Option(False, "--full", help="Clean every input, also those already cleaned with this config (see --ledger)."),
     ledger: Optional[str] = typer.Option(None, "--ledger", help="Ledger folder of incremental runs (default: OUT/ledger)."),
+    input_format: Optional[str] = typer.Option(
+        None, "--format", help="Read every input as text, html, jsonl or warc (default: by file name ending, .gz or not, else by content)."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
@@ -86,6 +90,9 @@ def clean(
     from cleaners.config import ConfigError, load_config
     from cleaners.sources import SourceError
 
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        console.print(f"[red]error:[/red] --format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+        raise typer.Exit(2)
     try:
         load_config(config)  # fail before starting Prefect on a bad config file
     except ConfigError as exc:
@@ -120,6 +127,7 @@ def clean(
                     report=report,
                     full=full,
                     ledger=ledger,
+                    input_format=input_format,
                 )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")

@@ -1,0 +1,268 @@
+"""Reading input files into documents: plain text, HTML, JSONL and WARC, gzip or not.
+
+A file holds one document (``.txt``, ``.html``) or many (``.jsonl`` lines, ``.warc``
+records). :func:`read_documents` yields, in file order, one :class:`InputDocument` per
+document and one :class:`BadInput` per part that cannot be one (a malformed JSONL line, a
+non-HTML WARC response, a corrupt gzip stream), so that every input is accounted for. A
+document inside a container is addressed by its ``member`` number: the 1-based line of a
+JSONL file, the 1-based record of a WARC file; a whole-file document has ``member=None``.
+
+Errors are split by cause. Corrupt or oversized *content* becomes a :class:`BadInput`
+(a reject). *Storage* errors (``OSError`` from the filesystem: a dropped connection) are
+raised, so the task reading the file is retried. Decompression is bounded: no read holds
+more than ``max_bytes`` + 1 bytes of one document, whatever the compression ratio.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import IO, Iterator
+
+import fsspec
+
+from .config import InputOptions
+
+#: Formats of one document per file, and formats of many documents per file.
+DOCUMENT_FORMATS = ("text", "html")
+CONTAINER_FORMATS = ("jsonl", "warc")
+
+#: File name endings and the format they mean (after removing a ``.gz`` ending).
+SUFFIX_FORMATS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".warc": "warc",
+}
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: Content sniffing for names without a known ending: first bytes (lowercased, stripped).
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
+#: Errors a corrupt or truncated gzip stream raises (``BadGzipFile`` is an ``OSError``,
+#: which must not be mistaken for a storage error and retried).
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InputDocument:
+    """One document's raw bytes, what they are, and where they came from."""
+
+    uri: str
+    raw: bytes
+    format: str = "text"  # "text" or "html"
+    url: str | None = None
+    member: int | None = None
+    container: str | None = None  # "jsonl" or "warc" for a document inside a container
+    record_id: str | None = None
+    date: str | None = None
+    content_type: str | None = None  # the HTTP Content-Type of a WARC response (its charset)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """A file or container part that cannot become a document, and why."""
+
+    uri: str
+    member: int | None
+    reason: str
+    message: str
+    sha256: str | None = None
+    bytes: int | None = None
+
+
+def strip_gz(name: str) -> str:
+    lowered = name.lower()
+    return lowered[:-3] if lowered.endswith(".gz") else lowered
+
+
+def format_by_name(uri: str) -> str | None:
+    """The format a file name announces, ``.gz`` or not; None when it says nothing."""
+    name = strip_gz(uri.split("?", 1)[0])
+    for suffix, fmt in SUFFIX_FORMATS.items():
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def sniff_format(head: bytes) -> str:
+    """The format of decompressed content from its first bytes."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"warc/"):
+        return "warc"
+    if start.startswith(b"{"):
+        return "jsonl"
+    if start.startswith(_HTML_STARTS):
+        return "html"
+    return "text"
+
+
+def is_container(uri: str, override: str = "auto") -> bool:
+    """Whether ``uri`` holds many documents, judged without reading it (for sharding)."""
+    fmt = override if override != "auto" else format_by_name(uri)
+    return fmt in CONTAINER_FORMATS
+
+
+def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[InputDocument | BadInput]:
+    """Every document of the file at ``uri`` (or the reason a part is not one), in order."""
+    with fsspec.open(uri, "rb") as handle:
+        stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
+        magic = stream.peek(2)[:2]
+        if magic == GZIP_MAGIC and (options.format == "warc" or format_by_name(uri) == "warc"):
+            yield from _warc_documents(uri, stream, max_bytes)  # warcio reads gzip members itself
+            return
+        content: IO[bytes] = gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream
+        try:
+            head = content.peek(64)[:64] if hasattr(content, "peek") else b""
+        except GZIP_ERRORS as exc:
+            yield BadInput(uri, None, "corrupt_gzip", f"not a readable gzip stream: {type(exc).__name__}: {exc}")
+            return
+        fmt = options.format if options.format != "auto" else (format_by_name(uri) or sniff_format(head))
+        if fmt == "jsonl":
+            yield from _jsonl_documents(uri, content, options, max_bytes)
+        elif fmt == "warc":
+            yield from _warc_documents(uri, content, max_bytes)
+        else:
+            yield _whole_file(uri, content, fmt, max_bytes)
+
+
+def _whole_file(uri: str, content: IO[bytes], fmt: str, max_bytes: int) -> InputDocument | BadInput:
+    """A one-document file, read to at most ``max_bytes`` + 1 bytes (then only hashed)."""
+    try:
+        raw = content.read(max_bytes + 1)
+        if len(raw) <= max_bytes:
+            return InputDocument(uri=uri, raw=raw, format=fmt)
+        digest, size = hashlib.sha256(raw), len(raw)
+        while chunk := content.read(_CHUNK):  # hashed for the ledger, never held
+            digest.update(chunk)
+            size += len(chunk)
+    except GZIP_ERRORS as exc:
+        return BadInput(uri, None, "corrupt_gzip", f"the gzip stream is corrupt or truncated: {type(exc).__name__}: {exc}")
+    return BadInput(uri, None, "too_large", f"{size} bytes is over the limit of {max_bytes} (limits.max_bytes)", digest.hexdigest(), size)
+
+
+def _jsonl_documents(uri: str, content: IO[bytes], options: InputOptions, max_bytes: int) -> Iterator[InputDocument | BadInput]:
+    number = 0
+    while True:
+        try:
+            line = content.readline(max_bytes + 1)
+        except GZIP_ERRORS as exc:
+            yield BadInput(uri, number + 1, "corrupt_gzip", f"the gzip stream breaks at line {number + 1}: {type(exc).__name__}: {exc}")
+            return
+        if not line:
+            return
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            size = len(line) + _skip_rest_of_line(content)
+            yield BadInput(uri, number, "too_large", f"line {number} has {size} bytes, over the limit of {max_bytes} (limits.max_bytes)", None, size)
+            continue
+        if line.strip():
+            yield _jsonl_document(uri, number, line, options)
+
+
+def _skip_rest_of_line(content: IO[bytes]) -> int:
+    skipped = 0
+    while chunk := content.readline(_CHUNK):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -> InputDocument | BadInput:
+    def bad(message: str) -> BadInput:
+        return BadInput(uri, number, "malformed_jsonl", f"line {number}: {message}", hashlib.sha256(line).hexdigest(), len(line))
+
+    try:
+        row = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return bad(f"not JSON ({exc})")
+    if not isinstance(row, dict):
+        return bad(f"a JSON {type(row).__name__}, not an object")
+    fields = options.jsonl
+    for key, fmt in ((fields.html, "html"), (fields.text, "text")):
+        body = row.get(key)
+        if isinstance(body, str) and body.strip():
+            break
+    else:
+        return bad(f"no non-empty string field {fields.html!r} or {fields.text!r}")
+    known = {fields.html, fields.text, fields.url, fields.id, fields.published}
+    return InputDocument(
+        uri=uri,
+        raw=body.encode("utf-8", "surrogatepass"),
+        format=fmt,
+        url=_str_or_none(row.get(fields.url)),
+        member=number,
+        container="jsonl",
+        record_id=_str_or_none(row.get(fields.id)),
+        date=_str_or_none(row.get(fields.published)),
+        extra={k: v for k, v in sorted(row.items()) if k not in known},
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[InputDocument | BadInput]:
+    """Response (and resource) records with an HTML content type; others are rejects or ignored.
+
+    Request, metadata, warcinfo and revisit records describe the crawl, not documents: they
+    are not inputs. A record warcio cannot parse ends the file: one reject says where.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    number = 0
+    records = iter(ArchiveIterator(stream, check_digests=False))
+    while True:
+        try:
+            record = next(records)
+            number += 1
+            if record.rec_type not in ("response", "resource"):
+                continue
+            yield _warc_document(uri, number, record, max_bytes)
+        except StopIteration:
+            return
+        except OSError as exc:
+            if not isinstance(exc, GZIP_ERRORS):
+                raise  # storage trouble: the task is retried
+            yield BadInput(uri, number + 1, "malformed_warc", f"record {number + 1}: corrupt gzip member ({exc}); the rest of the file is skipped")
+            return
+        except (ArchiveLoadFailed, Exception) as exc:  # noqa: BLE001 - warcio fails in many ways on broken records
+            yield BadInput(uri, number + 1, "malformed_warc", f"record {number + 1} cannot be parsed ({type(exc).__name__}: {exc}); the rest of the file is skipped")
+            return
+
+
+def _warc_document(uri: str, number: int, record, max_bytes: int) -> InputDocument | BadInput:
+    headers = record.rec_headers
+    target = headers.get_header("WARC-Target-URI")
+    if record.http_headers is not None:
+        content_type = record.http_headers.get_header("Content-Type") or ""
+    else:
+        content_type = headers.get_header("Content-Type") or ""
+    if "html" not in content_type.lower():
+        return BadInput(uri, number, "not_html", f"record {number} ({target}) is {content_type or 'of no content type'}, not HTML")
+    raw = record.content_stream().read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        return BadInput(uri, number, "too_large", f"record {number} ({target}) is over the limit of {max_bytes} bytes (limits.max_bytes)")
+    return InputDocument(
+        uri=uri,
+        raw=raw,
+        format="html",
+        url=target,
+        member=number,
+        container="warc",
+        record_id=headers.get_header("WARC-Record-ID"),
+        date=headers.get_header("WARC-Date"),
+        content_type=content_type,
+    )

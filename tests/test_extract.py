@@ -1,0 +1,205 @@
+"""HTML inputs: decoding, trafilatura extraction with metadata, and the per-page time limit.
+
+Real behaviour only: pages built here go through the real trafilatura in the real worker
+subprocess. The time-limit test injects a CPU-bound extractor function (a stand-in for a
+pathological page) and runs from a worker thread, as the Prefect pipeline does.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from cleaners.extract import (
+    TRAFILATURA_SETTINGS,
+    Extraction,
+    ExtractionError,
+    ExtractionTimeout,
+    HtmlExtractor,
+    _extract_in_process,
+    decode_html,
+    extract_html,
+)
+
+PARAGRAPHS = [
+    "The city council voted on Tuesday to extend the riverside cycle path by four kilometres, "
+    "ending a debate that had divided residents for more than two years.",
+    "Supporters said the extension would connect three schools and the new hospital to the existing "
+    "network, while opponents worried about the loss of parking spaces along the quay.",
+    "Construction is expected to begin next spring and to last about eighteen months, according to "
+    "the council's transport department, which put the cost at twelve million euros.",
+    "Mayor Ana Ribeiro said the decision showed that the city could plan for the next generation "
+    "without forgetting the businesses that depend on passing trade.",
+]
+NEWSLETTER = "Sign up for our newsletter and never miss a story from the Daily Example."
+RELATED = ["Bus fares to rise in autumn after budget review", "New bridge opens to pedestrians after delays"]
+
+ARTICLE_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Council approves riverside cycle path extension | The Daily Example</title>
+<meta property="og:title" content="Council approves riverside cycle path extension">
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-03-05T09:30:00Z">
+<meta property="og:site_name" content="The Daily Example">
+</head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav></header>
+<main><article>
+<h1>Council approves riverside cycle path extension</h1>
+<p>{PARAGRAPHS[0]}</p>
+<p>{PARAGRAPHS[1]}</p>
+<div class="newsletter-signup"><h3>Get our morning briefing</h3><p>{NEWSLETTER}</p>
+<form><input type="email"><button>Subscribe</button></form></div>
+<p>{PARAGRAPHS[2]}</p>
+<p>{PARAGRAPHS[3]}</p>
+</article>
+<aside class="related-stories"><h2>Related stories</h2><ul>
+<li><a href="/a">{RELATED[0]}</a></li><li><a href="/b">{RELATED[1]}</a></li>
+</ul></aside></main>
+<footer><p>© 2024 The Daily Example. All rights reserved.</p></footer>
+</body></html>"""
+
+PATHOLOGICAL = "<!-- PATHOLOGICAL -->"
+
+
+def slow_on_marker(html: str, url: str | None) -> Extraction:
+    """Runs in the worker: spins forever on a marked page (CPU-bound, no I/O to interrupt)."""
+    if PATHOLOGICAL in html:
+        while True:
+            pass
+    return _extract_in_process(html, url)
+
+
+def fails_on_marker(html: str, url: str | None) -> Extraction:
+    if "FAIL" in html:
+        raise RuntimeError("lxml blew up")
+    return _extract_in_process(html, url)
+
+
+# ----------------------------------------------------------------------------- extraction
+
+
+def test_article_kept_boxes_dropped_metadata_through():
+    result = extract_html(ARTICLE_PAGE, url="https://example.com/news/cycle-path")
+    assert result.extractor == "trafilatura"
+    for paragraph in PARAGRAPHS:
+        assert paragraph in result.text
+    assert NEWSLETTER not in result.text and "Subscribe" not in result.text
+    for headline in RELATED:
+        assert headline not in result.text
+    assert "All rights reserved" not in result.text and "Home" not in result.text
+    meta = result.metadata
+    assert meta["title"] == "Council approves riverside cycle path extension"
+    assert meta["author"] == "Jane Doe"
+    assert meta["date"] == "2024-03-05"
+    assert meta["sitename"] == "The Daily Example"
+    assert meta["url"] == "https://example.com/news/cycle-path"
+    assert set(meta) == {"title", "author", "date", "sitename", "url", "categories", "tags", "description"}
+
+
+def test_deterministic_and_worker_matches_in_process():
+    first = extract_html(ARTICLE_PAGE)
+    assert extract_html(ARTICLE_PAGE) == first
+    assert extract_html(ARTICLE_PAGE, time_limit=None) == first  # same result without the subprocess
+
+
+def test_settings_are_data_and_safe():
+    assert TRAFILATURA_SETTINGS["deduplicate"] is False  # trafilatura's dedup is nondeterministic
+    assert TRAFILATURA_SETTINGS["include_comments"] is False
+    assert TRAFILATURA_SETTINGS["include_tables"] is True
+    assert TRAFILATURA_SETTINGS["output_format"] == "txt"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "   \n",
+        "<html><body></body></html>",
+        "<html><head><script>var a = 1;</script><style>p {color: red}</style></head><body><script>go()</script></body></html>",
+    ],
+)
+def test_page_without_article_gives_empty_text(html):
+    result = extract_html(html)
+    assert result.text == ""
+    assert result.notes  # says why
+    assert set(result.metadata) >= {"title", "author", "date"}
+
+
+def test_metadata_survives_when_there_is_no_text():
+    page = "<html><head><title>Only a headline here</title><meta name='author' content='Sam Roe'></head><body></body></html>"
+    result = extract_html(page)
+    assert result.text == ""
+    assert result.metadata["title"] == "Only a headline here"
+    assert result.metadata["author"] == "Sam Roe"
+
+
+# ----------------------------------------------------------------------------- decoding
+
+
+def test_meta_charset_windows_1252_decodes_right():
+    body = "<p>Le café “Chez Zoë” a fermé — après 40 ans, dit-il… 5 €</p>"
+    raw = f'<html><head><meta charset="windows-1252"><title>x</title></head><body>{body}</body></html>'.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    text, encoding = decode_html(raw)
+    assert encoding == "cp1252"
+    assert body in text
+
+
+def test_http_equiv_and_header_order():
+    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head><body><p>naïve “quotes”</p></body></html>'
+    raw = page.encode("cp1252")
+    text, encoding = decode_html(raw)
+    assert encoding == "cp1252"  # the HTML standard decodes a latin-1 label as windows-1252
+    assert "naïve “quotes”" in text
+    # the HTTP header beats the <meta>
+    utf8 = page.replace("ISO-8859-1", "windows-1252").encode("utf-8")
+    text, encoding = decode_html(utf8, "text/html; charset=UTF-8")
+    assert encoding == "utf-8" and "naïve “quotes”" in text
+    # a header that cannot decode the bytes is skipped, not trusted with replacement characters
+    text, encoding = decode_html(raw, "text/html; charset=utf-8")
+    assert encoding == "cp1252" and "\ufffd" not in text
+
+
+def test_bom_undeclared_and_garbage():
+    assert decode_html("<p>héllo</p>".encode("utf-8-sig")) == ("<p>héllo</p>", "utf-8-sig")  # BOM dropped
+    assert decode_html("<p>héllo wörld</p>".encode("utf-8")) == ("<p>héllo wörld</p>", "utf-8")
+    # nothing declared, not UTF-8: charset-normalizer's guess
+    french = ("<html><body><p>Le café de la gare a fermé ses portes après quarante années de service, "
+              "a déclaré le propriétaire à la presse locale, très ému.</p></body></html>")
+    assert decode_html(french.encode("cp1252")) == (french, "cp1252")
+    # an unknown label and undecodable bytes: never a crash, never a UTF-16 reading of ASCII markup
+    text, encoding = decode_html(b"<p>\xff\xfe\x00\x81 broken</p>", "text/html; charset=no-such-charset")
+    assert text.startswith("<p>") and "broken" in text and isinstance(encoding, str)
+
+
+# ----------------------------------------------------------------------------- time limit
+
+
+def test_time_limit_interrupts_blocking_extraction_from_a_thread():
+    def run() -> tuple[float, Extraction, int]:
+        with HtmlExtractor(time_limit=1.0, extract_fn=slow_on_marker) as extractor:
+            extractor.extract("<p>warm</p>")  # worker start-up is not part of a page's limit
+            started = time.monotonic()
+            with pytest.raises(ExtractionTimeout) as info:
+                extractor.extract(PATHOLOGICAL + ARTICLE_PAGE)
+            elapsed = time.monotonic() - started
+            assert isinstance(info.value, ExtractionError) and info.value.time_limit == 1.0
+            after = extractor.extract(ARTICLE_PAGE)  # a fresh worker takes the next page
+            return elapsed, after, extractor.restarts
+
+    with ThreadPoolExecutor(1) as pool:  # not the main thread: SIGALRM could not help here
+        elapsed, after, restarts = pool.submit(run).result(timeout=60)
+    assert 1.0 <= elapsed < 3.0
+    assert restarts == 1
+    assert all(p in after.text for p in PARAGRAPHS)
+
+
+def test_worker_failure_is_an_extraction_error_and_worker_lives_on():
+    with HtmlExtractor(time_limit=5.0, extract_fn=fails_on_marker) as extractor:
+        with pytest.raises(ExtractionError, match="lxml blew up") as info:
+            extractor.extract("<p>FAIL</p>")
+        assert not isinstance(info.value, ExtractionTimeout)
+        assert PARAGRAPHS[0] in extractor.extract(ARTICLE_PAGE).text
+        assert extractor.restarts == 0

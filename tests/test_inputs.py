@@ -1,0 +1,265 @@
+"""Input kinds: HTML pages, JSONL exports and WARC crawls, gzip or not, through the real pipeline.
+
+Fixtures are made here, on disk: an HTML page with a newsletter box and related stories,
+a JSONL file with a malformed line, a WARC file with a request, an HTML response and a
+non-HTML response. Each is read through ``cleaners.batch`` (what a flow task runs) or the
+flow itself, and checked for record counts, metadata, removed junk and rejects.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaners import batch
+from cleaners.config import CleanConfig, InputOptions
+from cleaners.extract import extract_html
+from cleaners.inputs import BadInput, read_documents
+from cleaners.pipeline import RunInfo
+
+ARTICLE = [
+    "The city council voted on Tuesday to turn the old harbour warehouses into two hundred affordable homes, ending a dispute that has lasted more than a decade.",
+    "Councillors approved the plan by nine votes to four after a debate of almost three hours, in which residents of the waterfront spoke for and against the scheme.",
+    "The developer must now keep the brick facades of the warehouses, which date from the 1880s, and open a public path along the quay before the first tenants move in.",
+    "Work is expected to begin next spring and to take about three years, the council said, with the first homes let through the municipal housing association.",
+]
+NEWSLETTER = "Sign up for our daily newsletter to get the best stories in your inbox every morning."
+#: Junk inside the article element: the extractor keeps it, the text cleaners remove it.
+IN_ARTICLE_JUNK = ["Advertisement", "Support independent local journalism. Donate today from just $5 a month."]
+RELATED = ["Related stories", "Bridge repairs to close the ring road for a month", "Harbour festival returns with a record number of boats"]
+
+
+def page(title: str = "Council backs harbour homes plan", charset: str = "utf-8") -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE)
+    related = "".join(f"<li><a href='/s/{i}'>{t}</a></li>" for i, t in enumerate(RELATED[1:]))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="{charset}">
+<title>{title} | The Harbour Gazette</title>
+<meta name="author" content="Jane Doe"><meta property="article:published_time" content="2024-03-05T10:00:00Z">
+<meta property="og:site_name" content="The Harbour Gazette"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<article><h1>{title}</h1>{paragraphs}{"".join(f"<p>{j}</p>" for j in IN_ARTICLE_JUNK)}
+<div class="newsletter"><p>{NEWSLETTER}</p><form><input type="email"><button>Subscribe</button></form></div></article>
+<aside><h2>{RELATED[0]}</h2><ul>{related}</ul></aside>
+<footer>Copyright 2024 The Harbour Gazette. All rights reserved.</footer></body></html>"""
+
+
+def clean_files(paths: list[Path], tmp_path: Path, config: CleanConfig | None = None) -> tuple[list[dict], list[dict]]:
+    """Records and rejects of one shard over ``paths``, as a flow task makes them."""
+    config = config or CleanConfig()
+    out = tmp_path / "run"
+    summary = batch.clean_shard(0, [str(p) for p in paths], str(out), config, RunInfo(config.config_hash(), processed_at="test"))
+    records = [json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").splitlines()]
+    return records, summary.rejects
+
+
+def gz(path: Path) -> Path:
+    target = path.with_name(path.name + ".gz")
+    target.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+    return target
+
+
+def jsonl_file(tmp_path: Path) -> Path:
+    rows = [
+        json.dumps({"url": "https://gazette.example/harbour", "html": page(), "id": "a1", "published": "2024-03-05", "section": "local"}),
+        '{"url": "https://gazette.example/broken", "html": "<p>unterminated',
+        json.dumps({"url": "https://gazette.example/text", "text": "\n\n".join(ARTICLE + [NEWSLETTER]), "id": "a3", "lang_hint": "en"}),
+    ]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def warc_file(tmp_path: Path, compress: bool) -> Path:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=compress)
+    url = "https://gazette.example/harbour"
+    request = StatusAndHeaders("GET /harbour HTTP/1.1", [("Host", "gazette.example")], is_http_request=True)
+    writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
+    html = page().encode("utf-8")
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
+    image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record("https://gazette.example/logo.png", "response", payload=io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), http_headers=image))
+    path = tmp_path / ("crawl.warc.gz" if compress else "crawl.warc")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def assert_clean_article(record: dict) -> None:
+    for paragraph in ARTICLE:
+        assert paragraph in record["text"]
+    for junk in [NEWSLETTER, RELATED[1], "All rights reserved", *IN_ARTICLE_JUNK]:
+        assert junk not in record["text"]
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_html_page_gives_the_article_with_its_metadata(tmp_path, compressed):
+    path = tmp_path / "harbour.html"
+    path.write_text(page(), encoding="utf-8")
+    (record,), rejects = clean_files([gz(path) if compressed else path], tmp_path)
+    assert rejects == []
+    assert_clean_article(record)
+    assert record["source"]["format"] == "html" and record["source"]["member"] is None
+    meta = record["metadata"]
+    assert meta["title"].startswith("Council backs harbour homes plan") and meta["author"] == "Jane Doe"
+    assert meta["date"] == "2024-03-05" and meta["sitename"] == "The Harbour Gazette"
+    assert record["title"] == meta["title"]
+
+
+def test_html_offsets_point_into_the_extracted_text(tmp_path):
+    html = page()
+    path = tmp_path / "harbour.html"
+    path.write_text(html, encoding="utf-8")
+    (record,), _ = clean_files([path], tmp_path)
+    extracted = extract_html(html).text
+    assert hashlib.sha256(extracted.encode("utf-8")).hexdigest() == record["source"]["extracted_sha256"]
+    for removal in record["removed"]:
+        assert extracted[removal["start"] : removal["end"]] == removal["text"]
+    removed = {r["text"].strip(): r["category"] for r in record["removed"]}
+    assert set(removed) == set(IN_ARTICLE_JUNK) and removed["Advertisement"] == "advertising"
+
+
+def test_html_charset_from_meta_is_honoured(tmp_path):
+    path = tmp_path / "latin.html"
+    path.write_bytes(page(title="Café owners welcome the harbour plan", charset="windows-1252").encode("cp1252"))
+    (record,), _ = clean_files([path], tmp_path)
+    assert record["source"]["encoding"] in {"cp1252", "windows-1252"}
+    assert record["metadata"]["title"].startswith("Café owners")
+
+
+def test_html_without_an_article_is_a_reject(tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_text("<html><head><title>Gallery</title></head><body><img src='a.jpg'><script>var x = 1;</script></body></html>", encoding="utf-8")
+    records, (reject,) = clean_files([path], tmp_path)
+    assert records == [] and reject["reason"] == "no_article"
+
+
+# --- JSONL -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_jsonl_rows_become_records_and_the_malformed_line_a_reject(tmp_path, compressed):
+    path = jsonl_file(tmp_path)
+    records, rejects = clean_files([gz(path) if compressed else path], tmp_path)
+    assert [r["source"]["member"] for r in records] == [1, 3]
+    html_record, text_record = records
+    assert_clean_article(html_record)
+    assert html_record["source"] | {"sha256": None, "bytes": None, "extracted_sha256": None} == html_record["source"] | {
+        "container": "jsonl", "format": "html", "url": "https://gazette.example/harbour", "record_id": "a1",
+        "date": "2024-03-05", "extra": {"section": "local"}, "sha256": None, "bytes": None, "extracted_sha256": None,
+    }
+    assert html_record["source"]["sha256"] == hashlib.sha256(page().encode("utf-8")).hexdigest()
+    assert text_record["source"]["format"] == "text" and text_record["source"]["extra"] == {"lang_hint": "en"}
+    assert NEWSLETTER not in text_record["text"] and ARTICLE[0] in text_record["text"]
+    (reject,) = rejects
+    assert (reject["member"], reject["reason"]) == (2, "malformed_jsonl") and "line 2" in reject["message"]
+
+
+def test_jsonl_field_names_are_configurable(tmp_path):
+    path = tmp_path / "custom.jsonl"
+    path.write_text(json.dumps({"link": "https://x.example/a", "body": "\n\n".join(ARTICLE), "uid": 7}) + "\n", encoding="utf-8")
+    config = CleanConfig.model_validate({"input": {"jsonl": {"url": "link", "text": "body", "id": "uid"}}})
+    (record,), _ = clean_files([path], tmp_path, config)
+    assert (record["source"]["url"], record["source"]["record_id"], record["source"]["extra"]) == ("https://x.example/a", "7", {})
+
+
+# --- WARC ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_warc_html_responses_become_records(tmp_path, compressed):
+    records, rejects = clean_files([warc_file(tmp_path, compressed)], tmp_path)
+    (record,) = records
+    assert_clean_article(record)
+    source = record["source"]
+    assert (source["container"], source["member"], source["url"]) == ("warc", 2, "https://gazette.example/harbour")
+    assert source["record_id"].startswith("<urn:uuid:") and source["date"]
+    assert record["metadata"]["author"] == "Jane Doe"
+    (reject,) = rejects  # the request record is not a document; the image is a reject
+    assert (reject["member"], reject["reason"]) == (3, "not_html") and "image/png" in reject["message"]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [b"this is not a warc record\r\n\r\n", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99999\r\n\r\ntruncated"],
+    ids=["garbage", "truncated"],
+)
+def test_a_malformed_warc_record_is_a_reject_and_earlier_records_are_kept(tmp_path, tail):
+    good = warc_file(tmp_path, compress=False).read_bytes()
+    path = tmp_path / "broken.warc"
+    path.write_bytes(good + tail)
+    records, rejects = clean_files([path], tmp_path)
+    assert len(records) == 1
+    assert [(r["member"], r["reason"]) for r in rejects] == [(3, "not_html"), (4, "malformed_warc")]
+
+
+# --- gzip trouble ----------------------------------------------------------------------
+
+
+def test_corrupt_and_truncated_gzip_are_rejects(tmp_path):
+    text = ("\n\n".join(ARTICLE)).encode("utf-8")
+    truncated = tmp_path / "truncated.txt.gz"
+    truncated.write_bytes(gzip.compress(text)[:-30])
+    corrupt = tmp_path / "corrupt.txt.gz"
+    corrupt.write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(200)))
+    records, rejects = clean_files([truncated, corrupt], tmp_path)
+    assert records == [] and [r["reason"] for r in rejects] == ["corrupt_gzip", "corrupt_gzip"]
+
+
+def test_a_decompression_bomb_is_rejected_without_being_held_in_memory(tmp_path):
+    bomb = tmp_path / "bomb.txt.gz"
+    with gzip.open(bomb, "wb") as handle:
+        for _ in range(64):  # 64 MiB of zeros, about 64 KiB on disk
+            handle.write(bytes(1 << 20))
+    config = CleanConfig.model_validate({"limits": {"max_bytes": 1_000_000}})
+    items = list(read_documents(str(bomb), InputOptions(), config.limits.max_bytes))
+    assert [type(i) for i in items] == [BadInput] and items[0].reason == "too_large" and items[0].bytes == 64 << 20
+    records, (reject,) = clean_files([bomb], tmp_path, config)
+    assert records == [] and reject["reason"] == "too_large"
+
+
+def test_format_override_reads_a_misnamed_file(tmp_path):
+    path = tmp_path / "export.dat"
+    path.write_bytes(jsonl_file(tmp_path).read_bytes())
+    config = CleanConfig.model_validate({"input": {"format": "jsonl"}})
+    records, rejects = clean_files([path], tmp_path, config)
+    assert len(records) == 2 and len(rejects) == 1
+    sniffed, _ = clean_files([path], tmp_path / "sniffed")  # by content: it starts with "{"
+    assert len(sniffed) == 2
+
+
+# --- the flow over a folder of every kind ----------------------------------------------
+
+
+def test_flow_over_mixed_inputs_accounts_for_every_document(prefect_server, tmp_path):
+    from flows.clean_corpus import clean_corpus
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "harbour.html").write_text(page(), encoding="utf-8")
+    jsonl_file(src)
+    warc_file(src, compress=True)
+    (src / "notes.txt").write_text("\n\n".join(ARTICLE[:2]), encoding="utf-8")
+    result = clean_corpus(source=str(src), output=str(tmp_path / "out"), shard_size=2)
+    manifest = result["manifest"]
+    # 1 html + 3 jsonl lines + 2 warc responses + 1 text. The same page is also the first
+    # JSONL row's html and the WARC response's payload: two exact duplicates, skipped.
+    assert manifest["files"] == 4
+    assert manifest["counts"] == {"inputs": 7, "records": 3, "rejects": 2, "skipped": 2}
+    assert manifest["reject_reasons"] == {"malformed_jsonl": 1, "not_html": 1}
+    assert manifest["skip_reasons"] == {"duplicate": 2}
+    records = [json.loads(line) for f in sorted(Path(result["run_dir"]).glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
+    assert sorted((Path(r["source"]["uri"]).name, r["source"]["member"]) for r in records) == [
+        ("crawl.warc.gz", 2), ("export.jsonl", 3), ("notes.txt", None)
+    ]
