@@ -14,9 +14,12 @@ all documents of a container file go to one shard, so that it is read once per p
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator, Sequence
+
+from fsspec.core import url_to_fs
 
 from . import ledger as ledger_mod
 from .config import CleanConfig
@@ -26,7 +29,7 @@ from .inputs import BadInput, InputDocument, is_container, read_documents
 from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
 from .sources import PERMANENT_READ_ERRORS
-from .storage import AtomicWriter, join, write_atomic
+from .storage import AtomicWriter, join, write_atomic, write_json
 from .templates import host_of
 from .typos import english_lexicon
 
@@ -192,6 +195,36 @@ def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo,
             yield Reject(source=uri, member=member, reason=VANISHED, message=f"{where} was found by the scan but not when cleaning (the file changed during the run)", flow_run_id=run.flow_run_id)
 
 
+def refs_digest(refs: Sequence[DocRef | str]) -> str:
+    """sha256 of a shard's document list: a kept shard must be the same shard."""
+    canonical = [[r, None] if isinstance(r, str) else [r[0], r[1]] for r in refs]
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def committed_shard(index: int, refs: Sequence[DocRef | str], run_dir: str, ledger: str, run_id: str) -> ShardSummary | None:
+    """The summary of this shard when an earlier attempt already committed it, else None.
+
+    Committed means: the ledger part and summary are written (after the documents file),
+    the summary is for the same document list, and the documents file has its sha256.
+    """
+    fs, path = url_to_fs(ledger_mod.summary_uri(ledger, run_id, index))
+    if not fs.exists(path):
+        return None
+    with fs.open(path, "rt", encoding="utf-8") as handle:
+        saved = json.load(handle)
+    if saved.get("refs_sha256") != refs_digest(refs):
+        return None
+    summary = ShardSummary(**saved["summary"])
+    doc_fs, doc_path = url_to_fs(join(run_dir, summary.file))
+    if not doc_fs.exists(doc_path):
+        return None
+    digest = hashlib.sha256()
+    with doc_fs.open(doc_path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return summary if digest.hexdigest() == summary.sha256 else None
+
+
 def clean_shard(
     index: int,
     refs: Sequence[DocRef | str],
@@ -208,8 +241,13 @@ def clean_shard(
     ``ledger`` folder (and the ``run_id``), the shard's cleaned documents are entered there
     once the documents file is committed: a run killed later keeps this shard. Storage
     errors (``OSError``) propagate so that the task can be retried; a cleaning error on
-    one document becomes a reject.
+    one document becomes a reject. A shard an earlier attempt of the same run committed
+    (a resumed run, a retried task) is not cleaned again: its summary is returned.
     """
+    if ledger is not None and run_id is not None:
+        done = committed_shard(index, refs, run_dir, ledger, run_id)
+        if done is not None:
+            return done
     summary = ShardSummary(index=index, file=shard_file_name(index))
     removals: Counter[str] = Counter()
     rules: Counter[str] = Counter()
@@ -236,4 +274,5 @@ def clean_shard(
     if ledger is not None and run_id is not None:
         entries = ledger_mod.entries_for_shard(run_id, run.config_hash, summary.file, cleaned, summary.rejects)
         write_atomic(ledger_mod.part_uri(ledger, run_id, index), ledger_mod.render(entries))
+        write_json(ledger_mod.summary_uri(ledger, run_id, index), {"refs_sha256": refs_digest(refs), "summary": summary.to_dict()})
     return summary

@@ -44,6 +44,23 @@ class Decoded:
     encoding: str
 
 
+#: File signatures of common binary formats (magic numbers at offset 0): such inputs are
+#: rejected as ``binary`` by name, even when they happen to contain no NUL byte. Only
+#: signatures no English text starts with (not "RIFF", "ID3", "BZh": those files have NULs).
+BINARY_SIGNATURES: dict[bytes, str] = {
+    b"%PDF-": "a PDF document",
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"PK\x03\x04": "a ZIP archive (or DOCX/XLSX/EPUB)",
+    b"\x7fELF": "an ELF executable",
+    b"\xd0\xcf\x11\xe0": "an OLE document (DOC/XLS)",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+    b"\xfd7zXZ\x00": "an XZ stream",
+    b"\x00asm": "a WebAssembly module",
+}
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
@@ -56,6 +73,9 @@ def decode_bytes(raw: bytes) -> Decoded:
     """Decode ``raw`` to text, raising :class:`RejectInput` when it is not text."""
     if not raw.strip():
         raise RejectInput("empty", "the input is empty or only whitespace")
+    for magic, kind in BINARY_SIGNATURES.items():
+        if raw.startswith(magic):
+            raise RejectInput("binary", f"the input is {kind} (file signature {magic!r})")
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             try:

@@ -62,8 +62,17 @@ def default_location(output: str) -> str:
     return output.rstrip("/") + "/ledger"
 
 
+def parts_location(ledger: str) -> str:
+    return f"{ledger.rstrip('/')}/{PARTS}"
+
+
 def part_uri(ledger: str, run_id: str, shard_index: int) -> str:
     return f"{ledger.rstrip('/')}/{PARTS}/{run_id}-{shard_index:05d}.jsonl"
+
+
+def summary_uri(ledger: str, run_id: str, shard_index: int) -> str:
+    """Where a committed shard's summary is kept until the run is sealed (for resuming)."""
+    return f"{ledger.rstrip('/')}/{PARTS}/{run_id}-{shard_index:05d}.summary.json"
 
 
 def render(entries: Iterable[Entry]) -> str:
@@ -83,11 +92,12 @@ def entries_for_shard(
     return entries
 
 
-def load(ledger: str, config_hash: str) -> dict[str, Seen]:
+def load(ledger: str, config_hash: str, exclude_run: str | None = None) -> dict[str, Seen]:
     """Every content hash cleaned under ``config_hash``: finished runs and leftover parts.
 
     Parts of a run that died are read too: the shards it finished are committed, and the
-    inputs in them are not cleaned a second time.
+    inputs in them are not cleaned a second time. ``exclude_run`` leaves out the entries of
+    the run being resumed, whose documents are planned again (and its shards reused).
     """
     fs, root = url_to_fs(ledger)
     seen: dict[str, Seen] = {}
@@ -100,7 +110,7 @@ def load(ledger: str, config_hash: str) -> dict[str, Seen]:
                 if not line.strip():
                     continue
                 row = json.loads(line)
-                if row["config_hash"] == config_hash:
+                if row["config_hash"] == config_hash and row["run_id"] != exclude_run:
                     seen[row["sha256"]] = Seen(row["run_id"], row["source"], row.get("member"))
     return seen
 
@@ -114,13 +124,14 @@ def seal(ledger: str, run_id: str) -> int:
     fs, root = url_to_fs(ledger)
     parts_dir = f"{root.rstrip('/')}/{PARTS}"
     parts = sorted(fs.glob(f"{parts_dir}/{run_id}-*.jsonl")) if fs.exists(parts_dir) else []
+    summaries = sorted(fs.glob(f"{parts_dir}/{run_id}-*.summary.json")) if fs.exists(parts_dir) else []
     lines: list[str] = []
     for path in parts:
         with fs.open(path, "rt", encoding="utf-8") as handle:
             lines += [line for line in handle if line.strip()]
     if lines:  # a run that cleaned nothing leaves no file
         write_atomic(join(join(ledger, RUNS), f"{run_id}.jsonl"), "".join(lines))
-    for path in parts:
+    for path in parts + summaries:
         fs.rm(path)
     return len(lines)
 

@@ -63,6 +63,7 @@ def build_manifest(
     *,
     run_id: str,
     flow_run_id: str | None,
+    flow_run_ids: list[str],
     started_at: str,
     ended_at: str,
     config_hash: str,
@@ -90,6 +91,7 @@ def build_manifest(
     return {
         "run_id": run_id,
         "flow_run_id": flow_run_id,
+        "flow_run_ids": flow_run_ids,
         "started_at": started_at,
         "ended_at": ended_at,
         "newsclean_version": __version__,

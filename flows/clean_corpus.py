@@ -24,7 +24,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from pydantic import Field
 
-from cleaners import batch, ledger as ledger_mod, manifest as manifest_mod
+from cleaners import __version__, batch, ledger as ledger_mod, manifest as manifest_mod, runs
 from cleaners.config import CleanConfig, load_config
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
@@ -81,8 +81,8 @@ def scan_shard_task(shard_uris: list[str], config: CleanConfig) -> batch.ShardSc
 
 
 @task(name="read-ledger", cache_policy=NO_CACHE, **storage_retries)
-def read_ledger_task(ledger: str, config_hash: str) -> Opaque:
-    return Opaque(ledger_mod.load(ledger, config_hash))
+def read_ledger_task(ledger: str, config_hash: str, exclude_run: str) -> Opaque:
+    return Opaque(ledger_mod.load(ledger, config_hash, exclude_run))
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
@@ -97,8 +97,8 @@ def seal_ledger_task(ledger: str, run_id: str) -> int:
     return ledger_mod.seal(ledger, run_id)
 
 
-def _run_id(started: datetime, flow_run_id: str | None) -> str:
-    suffix = (flow_run_id or "local")[:8]
+def _run_id(started: datetime, flow_run_id: str) -> str:
+    suffix = flow_run_id[:8]
     return f"run-{started.strftime('%Y%m%dT%H%M%SZ')}-{suffix}"
 
 
@@ -123,7 +123,7 @@ def _clean_shards(
         scans = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in batch.group_files(inputs, shard_size, config)]
         documents = [doc for f in scans for doc in f.result().documents]
         shared = Opaque(batch.merge_profiles(f.result().profile for f in scans))
-        seen = {} if full else read_ledger_task(ledger, run.config_hash).value
+        seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
         work = ledger_mod.plan(documents, seen, run.flow_run_id)
         groups = batch.group_refs(work.todo, shard_size)
         logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", len(documents), len(inputs), len(work.todo), len(groups), len(work.skipped))
@@ -177,19 +177,31 @@ def clean_corpus(
     cleaning = load_config(config)
     if input_format is not None:
         cleaning = cleaning.model_copy(update={"input": cleaning.input.model_copy(update={"format": input_format})})
-    flow_run_id = flow_run.get_id()
-    run_id = _run_id(started, flow_run_id)
+    flow_run_id = str(flow_run.get_id() or "local")
     inputs = uris(discover(source))  # before creating anything: a wrong source leaves no trace
-    run_dir = join(output, run_id)
+    sources = [source] if isinstance(source, str) else list(source)
     ledger = ledger or ledger_mod.default_location(output)
-    make_dirs(run_dir)
+    params = {"sources": sources, "config_hash": cleaning.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": __version__}
+    resumed = runs.find_resumable(output, params)
+    if resumed is not None:  # the same command, after a run that was killed
+        run_id, run_dir, started_at = resumed.run_id, resumed.uri, resumed.intent["started_at"]
+        flow_run_ids = resumed.intent["flow_run_ids"] + [flow_run_id]
+        left = runs.remove_temporary_files(run_dir) + runs.remove_temporary_files(ledger_mod.parts_location(ledger))
+        logger.warning("resuming unfinished run %s (its process is gone); removed %d temporary files", run_id, left)
+    else:
+        run_id, started_at, flow_run_ids = _run_id(started, flow_run_id), started.isoformat(timespec="seconds"), [flow_run_id]
+        run_dir = join(output, run_id)
+        make_dirs(run_dir)
+    runs.write_intent(run_dir, run_id, params, started_at, flow_run_ids)
     logger.info("%d inputs -> %s (ledger %s%s)", len(inputs), run_dir, ledger, ", full run" if full else "")
 
-    run = RunInfo(cleaning.config_hash(), str(flow_run_id) if flow_run_id else None, started.isoformat(timespec="seconds"))
+    run = RunInfo(cleaning.config_hash(), flow_run_id, started_at)
     # The validated config travels to the tasks, not its path: loaded and hashed once, and
     # workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
     summaries, work, found = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
+    if resumed is not None:
+        runs.remove_stale_shards(run_dir, ledger_mod.parts_location(ledger), run_id, len(summaries))
 
     rejects = [r for s in summaries for r in s.rejects]
     rejects_sha = write_jsonl(join(run_dir, "rejects.jsonl"), rejects)
@@ -198,11 +210,12 @@ def clean_corpus(
     manifest = manifest_mod.build_manifest(
         run_id=run_id,
         flow_run_id=run.flow_run_id,
-        started_at=started.isoformat(timespec="seconds"),
+        flow_run_ids=flow_run_ids,
+        started_at=started_at,
         ended_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         config_hash=run.config_hash,
         config=cleaning.model_dump(mode="json"),
-        sources=[source] if isinstance(source, str) else list(source),
+        sources=sources,
         inputs=found,
         files=len(inputs),
         summaries=summaries,

@@ -1,8 +1,15 @@
-"""The distributed path: a real Dask LocalCluster (2 worker processes on loopback)."""
+"""Determinism matrix, including the distributed path on a real Dask LocalCluster.
+
+The same inputs and config give byte-identical records (apart from run metadata), rejects,
+skips and manifest content across runs, across shard sizes, and across the local thread
+runner and Dask with 2 worker processes on loopback. Records are compared in document
+order, so a different grouping into shards does not hide a difference in content.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,45 +17,83 @@ import pytest
 from .conftest import SEEDS
 
 #: Fields that describe the run, not the content: they differ between any two runs.
-RUN_FIELDS = {"run_id", "flow_run_id", "started_at", "ended_at"}
+RUN_FIELDS = {"run_id", "flow_run_id", "flow_run_ids", "started_at", "ended_at", "ledger"}
 
 
-def content_of(run_dir: Path) -> dict:
-    """Shard files, rejects and manifest with run metadata taken out."""
-    shards = {}
-    for shard in sorted(run_dir.glob("documents-*.jsonl")):
-        records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def content_of(run_dir: Path, by_shard: bool = False) -> dict:
+    """Records, rejects, skips and manifest of a run with run metadata taken out."""
+    shards = {f.name: lines(f) for f in sorted(run_dir.glob("documents-*.jsonl"))}
+    for records in shards.values():
         for record in records:
             record.pop("pipeline")
-        shards[shard.name] = records
     manifest = json.loads((run_dir / "manifest.json").read_text())
     for key in RUN_FIELDS:
         manifest.pop(key)
     # records and rejects carry the flow run id, so file bytes (and hashes) differ per run
-    for shard in manifest["shards"]:
-        shard.pop("sha256")
     manifest["rejects_file"].pop("sha256")
-    manifest.pop("ledger")  # each run has its own output folder
-    rejects = [json.loads(line) for line in (run_dir / "rejects.jsonl").read_text().splitlines()]
-    for reject in rejects:
-        reject.pop("flow_run_id")
-    return {"shards": shards, "manifest": manifest, "rejects": rejects}
+    manifest["skipped_file"].pop("sha256")
+    manifest["config"].pop("__none__", None)
+    rejects, skipped = lines(run_dir / "rejects.jsonl"), lines(run_dir / "skipped.jsonl")
+    for row in rejects + skipped:
+        row.pop("flow_run_id")
+    if by_shard:
+        for shard in manifest["shards"]:
+            shard.pop("sha256")
+        return {"shards": shards, "manifest": manifest, "rejects": rejects, "skipped": skipped}
+    manifest.pop("shards")
+    manifest.pop("top_rules")  # ties between equal counts are ordered by name: same, but checked below anyway
+    records = [r for shard in shards.values() for r in shard]
+    key = lambda r: (r["source"]["uri"], r["source"]["member"] or 0)  # noqa: E731
+    return {"records": sorted(records, key=key), "manifest": manifest, "rejects": rejects, "skipped": skipped}
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    src = tmp_path_factory.mktemp("dask-input")
+    """Seeds, an empty file, an exact duplicate, and a JSONL file with a malformed line."""
+    src = tmp_path_factory.mktemp("matrix-input")
     for seed in SEEDS.glob("*.txt"):
-        (src / seed.name).write_bytes(seed.read_bytes())
+        shutil.copy(seed, src / seed.name)
+    shutil.copy(SEEDS / "001_68972bff8665e00a.txt", src / "zz-copy-of-001.txt")
     (src / "zz-empty.txt").write_bytes(b"")
+    text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
+    rows = [json.dumps({"url": "https://example.org/a", "text": text + "\nA later line."}), "{not json", json.dumps({"text": "Advertisement"})]
+    (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return src
 
 
-def test_dask_run_is_identical_to_local_run(prefect_server, corpus, tmp_path):
+@pytest.fixture(scope="module")
+def matrix(prefect_server, corpus, tmp_path_factory) -> dict[str, Path]:
     from flows.clean_corpus import clean_corpus
 
-    local = clean_corpus(source=str(corpus), output=str(tmp_path / "local"), shard_size=2)
-    dask = clean_corpus(source=str(corpus), output=str(tmp_path / "dask"), shard_size=2, workers=2)
-    assert dask["manifest"]["counts"] == {"inputs": 6, "records": 5, "rejects": 1, "skipped": 0}
-    assert len(dask["manifest"]["shards"]) == 3
-    assert content_of(Path(dask["run_dir"])) == content_of(Path(local["run_dir"]))
+    out = tmp_path_factory.mktemp("matrix-output")
+    runs = {
+        "local-2": {"shard_size": 2},
+        "local-2-again": {"shard_size": 2},
+        "local-1": {"shard_size": 1},
+        "local-500": {"shard_size": 500},
+        "dask-2": {"shard_size": 2, "workers": 2},
+    }
+    return {name: Path(clean_corpus(source=str(corpus), output=str(out / name), **kwargs)["run_dir"]) for name, kwargs in runs.items()}
+
+
+def test_dask_run_is_identical_to_local_run_shard_for_shard(matrix):
+    dask = content_of(matrix["dask-2"], by_shard=True)
+    assert dask["manifest"]["counts"] == {"inputs": 10, "records": 6, "rejects": 3, "skipped": 1}
+    assert len(dask["manifest"]["shards"]) >= 3
+    assert dask == content_of(matrix["local-2"], by_shard=True)
+
+
+@pytest.mark.parametrize("other", ["local-2-again", "local-1", "local-500", "dask-2"])
+def test_same_content_across_runs_shard_sizes_and_runners(matrix, other):
+    reference = content_of(matrix["local-2"])
+    assert reference["manifest"]["counts"]["records"] == 6
+    assert content_of(matrix[other]) == reference
+
+
+def test_top_rules_do_not_depend_on_sharding(matrix):
+    tops = {name: json.loads((run / "manifest.json").read_text())["top_rules"] for name, run in matrix.items()}
+    assert len({json.dumps(t, sort_keys=False) for t in tops.values()}) == 1

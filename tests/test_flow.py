@@ -35,7 +35,7 @@ def mixed_run(prefect_server, tmp_path_factory):
 def test_run_folder_holds_shards_rejects_and_manifest(mixed_run):
     run_dir, manifest = mixed_run
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["documents-00000.jsonl", "documents-00001.jsonl", "documents-00002.jsonl", "manifest.json", "rejects.jsonl", "skipped.jsonl"]
+    assert names == ["documents-00000.jsonl", "documents-00001.jsonl", "documents-00002.jsonl", "manifest.json", "rejects.jsonl", "run.json", "skipped.jsonl"]
     assert json.loads((run_dir / "manifest.json").read_text()) == manifest
 
 
