@@ -117,9 +117,8 @@ def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[
     with fsspec.open(uri, "rb") as handle:
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
-        if magic == GZIP_MAGIC and (options.format == "warc" or format_by_name(uri) == "warc"):
-            yield from _warc_documents(uri, stream, max_bytes)  # warcio reads gzip members itself
-            return
+        # Decompressed here, not by warcio: GzipFile reads per-record gzip members (the WARC
+        # convention) and a whole file gzipped at once alike; warcio refuses the latter.
         content: IO[bytes] = gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream
         try:
             head = content.peek(64)[:64] if hasattr(content, "peek") else b""

@@ -71,3 +71,32 @@ def test_cleaning_a_cleaned_seed_changes_nothing(seed):
     assert isinstance(second, Record)
     assert second.text == first.text
     assert second.removed == [] and second.edits == []
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.one_of(st.sampled_from(SEED_LINES), st.text(max_size=120)), min_size=1, max_size=25))
+def test_cleaning_is_idempotent_on_its_own_output(lines):
+    """Cleaning a record's text again removes nothing and edits nothing."""
+    first = clean("\n".join(lines).encode("utf-8", errors="surrogatepass"))
+    if isinstance(first, Reject):
+        return
+    second = clean(first.text.encode("utf-8"))
+    assert isinstance(second, Record), second
+    assert (second.text, second.removed, second.edits) == (first.text, [], [])
+
+
+@PROPERTY_SETTINGS
+@given(st.binary(max_size=2000), st.sampled_from(["auto", "text", "html", "jsonl", "warc"]), st.booleans())
+def test_reading_arbitrary_bytes_never_raises(tmp_path_factory, raw, fmt, gzipped):
+    """Any bytes, read as any format (gzip-compressed or not): documents or reasons, no exception."""
+    import gzip
+
+    from cleaners.config import InputOptions
+    from cleaners.inputs import BadInput, InputDocument, read_documents
+
+    path = tmp_path_factory.mktemp("fuzz") / ("input.bin.gz" if gzipped else "input.bin")
+    path.write_bytes(gzip.compress(raw, mtime=0) if gzipped else raw)
+    for item in read_documents(str(path), InputOptions(format=fmt), 10_000):
+        assert isinstance(item, (InputDocument, BadInput))
+        if isinstance(item, BadInput):
+            assert item.reason and item.message
