@@ -61,3 +61,20 @@ def test_seed_run_records_match_a_direct_call(seed_run):
 def test_config_hash_is_stable_and_sensitive():
     assert CleanConfig().config_hash() == CleanConfig().config_hash()
     assert CleanConfig().config_hash() != CleanConfig.model_validate({"typos": {"enabled": False}}).config_hash()
+
+
+def test_a_manifest_that_does_not_add_up_fails_the_run():
+    """A lost document (the scan found more than the shards account for) is an error, not a smaller count."""
+    import pytest
+
+    from cleaners.batch import ShardSummary
+    from cleaners.manifest import build_manifest
+
+    shard = ShardSummary(index=0, file="documents-00000.jsonl", records=2, inputs=3, rejects=[{"reason": "empty"}])
+    common = dict(
+        run_id="r", flow_run_id=None, flow_run_ids=[], started_at="t", ended_at="t", config_hash="h", config={}, sources=["s"],
+        files=1, summaries=[shard], rejects_sha256="", skipped=[], skipped_sha256="", ledger=None,
+    )
+    assert build_manifest(inputs=3, **common)["counts"] == {"inputs": 3, "records": 2, "rejects": 1, "skipped": 0}
+    with pytest.raises(AssertionError, match="accounting error: 4 inputs != 2 records"):
+        build_manifest(inputs=4, **common)
