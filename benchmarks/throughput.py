@@ -1,20 +1,24 @@
-"""Throughput, orchestration overhead and memory of the text path.
+"""Throughput, orchestration overhead and memory of the text and HTML paths.
 
-Builds a synthetic corpus of N text documents by recombining the scraped texts of
-``../shared/bench`` and ``seeds/`` (each document: the paragraphs of one page followed by
-the tail of another, so that every document is different), then measures, each in a
-fresh subprocess so that peak RSS is its own:
+Builds a synthetic corpus of N documents per input kind: ``text`` recombines the scraped
+texts of ``../shared/bench`` and ``seeds/`` (each document: the paragraphs of one page
+followed by the tail of another, so that every document is different); ``html`` samples
+the saved pages of ``../shared/bench`` (each copy made unique by a comment, so that none
+is skipped as a duplicate). Then it measures, each in a fresh subprocess so that peak RSS
+is its own:
 
 * ``loop``: the same shard functions the flow calls, in a plain Python loop (the floor);
 * ``local``: the ``clean-corpus`` flow on the default runner (one thread);
-* ``dask``: the flow on a temporary Dask LocalCluster of 2 worker processes.
+* ``dask``: the flow on a temporary Dask LocalCluster of 2 worker processes;
+* ``trafilatura`` (HTML only): ``trafilatura.extract`` alone over the same pages, the
+  reference the HTML path is compared with.
 
 For the flow modes a real ``prefect server start`` runs on loopback for the whole
 benchmark (what a production setup has); its start-up is not counted. Reports documents
 per second per core, the ratio of each mode to the loop (orchestration overhead), peak
 RSS, and the top cleaning steps by time (cProfile of the loop at the smallest N).
 
-    .venv/bin/python benchmarks/throughput.py --n 1000 20000 --json benchmarks/results/throughput.json
+    .venv/bin/python benchmarks/throughput.py --n 1000 20000 [--inputs text,html] --json benchmarks/results/throughput.json
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ STEPS = {
     "detect_language": "language (langdetect)",
     "repair_typos": "typos",
     "add_text": "run profile (pass 1)",
+    "extract_html": "html extraction (trafilatura)",
+    "decode_html": "html decoding",
     "model_dump_json": "record serialisation",
 }
 
@@ -69,6 +75,25 @@ def build_corpus(n: int, folder: Path, seed: int = 0) -> None:
 
 
 # --- modes (run in a child process) ----------------------------------------------------
+
+
+def build_html_corpus(n: int, folder: Path, seed: int = 0) -> None:
+    """N saved pages of the bench, sampled with replacement, each copy unique by a comment."""
+    rng = random.Random(seed)
+    pages = []
+    for name in ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz"):
+        with gzip.open(BENCH / name, "rt", encoding="utf-8") as rows:
+            pages += [row["html"] for row in map(json.loads, rows) if row["html"].strip()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"page-{i:06d}.html").write_text(rng.choice(pages) + f"\n<!-- copy {i} -->\n", encoding="utf-8")
+
+
+def run_trafilatura(corpus: str) -> None:
+    import trafilatura
+
+    for path in sorted(Path(corpus).glob("*.html")):
+        trafilatura.extract(path.read_text(encoding="utf-8"), include_comments=False, deduplicate=False)
 
 
 def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> None:
@@ -106,6 +131,8 @@ def child(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     if args.mode == "loop":
         run_loop(args.corpus, args.out, args.shard_size, args.profile_to)
+    elif args.mode == "trafilatura":
+        run_trafilatura(args.corpus)
     else:
         run_flow(args.corpus, args.out, args.shard_size, 2 if args.mode == "dask" else 0)
     seconds = time.perf_counter() - start
@@ -166,6 +193,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--modes", default="loop,local,dask")
+    parser.add_argument("--inputs", default="text", help="comma-separated input kinds: text, html")
     parser.add_argument("--shard-size", type=int, default=500)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -178,35 +206,38 @@ def main() -> None:
         return child(args)
 
     modes = args.modes.split(",")
-    cores = {"loop": 1, "local": 1, "dask": 2}
+    cores = {"loop": 1, "local": 1, "dask": 2, "trafilatura": 1}
     results: dict = {"shard_size": args.shard_size, "runs": []}
     with tempfile.TemporaryDirectory(prefix="newsclean-throughput-") as tmp:
         workdir = Path(tmp)
         server, env = start_server(workdir / "prefect-home")
         try:
-            for n in args.n:
-                corpus = workdir / f"corpus-{n}"
-                build_corpus(n, corpus)
-                floor = None
-                if n == min(args.n):  # a separate profiled loop: cProfile slows what it watches
-                    measure("loop", corpus, workdir, env, args.shard_size, str(workdir / "loop.prof"))
-                    results["top_steps"] = top_steps(str(workdir / "loop.prof"), n)
-                for mode in modes:
-                    r = measure(mode, corpus, workdir, env, args.shard_size)
-                    r.update(mode=mode, n=n, docs_per_s_per_core=n / r["seconds"] / cores[mode])
-                    if mode == "loop":
-                        floor = r["seconds"]
-                    r["time_vs_loop"] = r["seconds"] / floor if floor else None
-                    results["runs"].append(r)
-                    print(f"n={n:6d} {mode:5s} {r['seconds']:8.1f} s  {r['docs_per_s_per_core']:7.1f} docs/s/core  "
-                          f"x{r['time_vs_loop'] or 0:.3f} of loop  peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
-                shutil.rmtree(corpus)
+            for kind in args.inputs.split(","):
+                for n in args.n:
+                    corpus = workdir / f"corpus-{kind}-{n}"
+                    (build_html_corpus if kind == "html" else build_corpus)(n, corpus)
+                    floor = None
+                    if n == min(args.n):  # a separate profiled loop: cProfile slows what it watches
+                        measure("loop", corpus, workdir, env, args.shard_size, str(workdir / f"loop-{kind}.prof"))
+                        results.setdefault("top_steps", {})[kind] = top_steps(str(workdir / f"loop-{kind}.prof"), n)
+                    kind_modes = modes + (["trafilatura"] if kind == "html" and "trafilatura" not in modes else [])
+                    for mode in kind_modes:
+                        r = measure(mode, corpus, workdir, env, args.shard_size)
+                        r.update(inputs=kind, mode=mode, n=n, docs_per_s_per_core=n / r["seconds"] / cores[mode])
+                        if mode == "loop":
+                            floor = r["seconds"]
+                        r["time_vs_loop"] = r["seconds"] / floor if floor else None
+                        results["runs"].append(r)
+                        print(f"{kind:4s} n={n:6d} {mode:11s} {r['seconds']:8.1f} s  {r['docs_per_s_per_core']:7.1f} docs/s/core  "
+                              f"x{r['time_vs_loop'] or 0:.3f} of loop  peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+                    shutil.rmtree(corpus)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print("top steps (loop, n=%d):" % min(args.n))
-    for step in results.get("top_steps", []):
-        print(f"  {step['step']:24s} {step['ms_per_doc']:6.2f} ms/doc  {step['share']:.0%}")
+    for kind, steps in results.get("top_steps", {}).items():
+        print(f"top steps ({kind}, loop, n={min(args.n)}):")
+        for step in steps:
+            print(f"  {step['step']:30s} {step['ms_per_doc']:6.2f} ms/doc  {step['share']:.0%}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
