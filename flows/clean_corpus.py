@@ -33,7 +33,9 @@ from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
-progress_hook: Callable[[int, int, batch.ShardSummary | None], None] | None = None
+#: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
+#: "scan" (first pass, summary None) or "clean".
+progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
 
 
 class Opaque:
@@ -102,9 +104,9 @@ def _run_id(started: datetime, flow_run_id: str) -> str:
     return f"run-{started.strftime('%Y%m%dT%H%M%SZ')}-{suffix}"
 
 
-def _report(done: int, total: int, summary: batch.ShardSummary | None) -> None:
+def _report(phase: str, done: int, total: int, summary: batch.ShardSummary | None = None) -> None:
     if progress_hook is not None:
-        progress_hook(done, total, summary)
+        progress_hook(phase, done, total, summary)
 
 
 def _clean_shards(
@@ -121,13 +123,16 @@ def _clean_shards(
     logger = get_run_logger()
     with running_pool(runner) as pool:
         scans = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in batch.group_files(inputs, shard_size, config)]
+        _report("scan", 0, len(scans))
+        for done, _ in enumerate(as_completed(scans), start=1):
+            _report("scan", done, len(scans))
         documents = [doc for f in scans for doc in f.result().documents]
         shared = Opaque(batch.merge_profiles(f.result().profile for f in scans))
         seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
         work = ledger_mod.plan(documents, seen, run.flow_run_id)
         groups = batch.group_refs(work.todo, shard_size)
         logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", len(documents), len(inputs), len(work.todo), len(groups), len(work.skipped))
-        _report(0, len(groups), None)
+        _report("clean", 0, len(groups))
         futures = [
             pool.submit(
                 clean_shard_task,
@@ -138,7 +143,7 @@ def _clean_shards(
         summaries: list[batch.ShardSummary] = []
         for done, future in enumerate(as_completed(futures), start=1):
             summaries.append(future.result())
-            _report(done, len(groups), summaries[-1])
+            _report("clean", done, len(groups), summaries[-1])
     return sorted(summaries, key=lambda s: s.index), work, len(documents)
 
 

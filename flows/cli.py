@@ -102,17 +102,22 @@ def clean(
     from flows import clean_corpus as flow_module
 
     with Progress(
-        TextColumn("[bold]cleaning"), BarColumn(), MofNCompleteColumn(), TextColumn("shards"),
-        TextColumn("{task.fields[records]} records, {task.fields[rejects]} rejects"), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description:8s}"), BarColumn(), MofNCompleteColumn(), TextColumn("shards"),
+        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:
-        bar = progress.add_task("clean", total=None, records=0, rejects=0)
+        bars: dict[str, int] = {}
+        totals = {"records": 0, "rejects": 0}
 
-        def follow(done: int, total: int, summary) -> None:
-            fields = progress.tasks[0].fields
-            records = fields["records"] + (summary.records if summary else 0)
-            rejects = fields["rejects"] + (len(summary.rejects) if summary else 0)
-            progress.update(bar, completed=done, total=total, records=records, rejects=rejects)
+        def follow(phase: str, done: int, total: int, summary) -> None:
+            if phase not in bars:
+                label = "scanning" if phase == "scan" else "cleaning"
+                bars[phase] = progress.add_task(label, total=total, detail="")
+            if summary is not None:
+                totals["records"] += summary.records
+                totals["rejects"] += len(summary.rejects)
+            detail = "hashing, run-wide counts" if phase == "scan" else f"{totals['records']} records, {totals['rejects']} rejects"
+            progress.update(bars[phase], completed=done, total=total, detail=detail)
 
         flow_module.progress_hook = follow
         try:

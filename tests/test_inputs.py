@@ -263,3 +263,21 @@ def test_flow_over_mixed_inputs_accounts_for_every_document(prefect_server, tmp_
     assert sorted((Path(r["source"]["uri"]).name, r["source"]["member"]) for r in records) == [
         ("crawl.warc.gz", 2), ("export.jsonl", 3), ("notes.txt", None)
     ]
+
+
+def test_review_page_finds_container_members_and_extracted_html_again(tmp_path):
+    """The review page re-reads each record's document (JSONL line, WARC record, HTML page) to show it."""
+    from cleaners.report import read_input
+
+    (src := tmp_path / "in").mkdir()
+    (src / "harbour.html").write_text(page(title="Harbour plan approved"), encoding="utf-8")
+    paths = [src / "harbour.html", jsonl_file(src), warc_file(src, compress=True)]
+    records, _ = clean_files(paths, tmp_path)
+    assert len(records) == 4  # html file, 2 jsonl rows, 1 warc response
+    for record in records:
+        decoded, why_not = read_input(record)
+        assert why_not is None and decoded is not None, (record["source"], why_not)
+        assert all(decoded[r["start"] : r["end"]] == r["text"] for r in record["removed"])
+    html_record = next(r for r in records if r["source"]["format"] == "html" and r["source"]["container"] is None)
+    Path(html_record["source"]["uri"]).write_text(page(title="Changed since"), encoding="utf-8")
+    assert read_input(html_record) == (None, "The original input has changed since the run (sha256 differs).")
