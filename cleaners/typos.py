@@ -6,13 +6,18 @@ no data team would accept. Three narrow rules instead, each with guards from
 
 * ``split``: a long lowercase token unknown to the dictionary that is exactly two frequent
   words run together ("theirinterests" -> "their interests").
-* ``typo``: a lowercase token unknown to the dictionary, not used again in the document or
-  the run, with one dictionary word at edit distance 1 that is common and clearly better
-  than the alternatives, by frequency or in context (bigrams): "againt" -> "against".
-  Regional spelling variants are never "corrected".
+* ``typo``: a lowercase token unknown to the dictionary, not used again in the document
+  (in any case) or the run, with one dictionary word at edit distance 1 that is common and
+  clearly better than the alternatives, by frequency or in context (bigrams): "againt" ->
+  "against". Only keyboard slips count (noisy channel: a letter dropped, two swapped, a
+  neighbouring key hit instead or as well), so "mocktails" is no "cocktails". Regional
+  spelling variants are never "corrected"; neither are tokens in code lines, pieces of a
+  word broken by a space ("R efuse"), or word-like tokens (seen on the web, or a known
+  stem with an affix) unless the bigram context backs the correction.
 * ``name_variant``: a capitalised token unknown to the dictionary whose spelling at edit
   distance 1 dominates in the document and run, next to the same neighbouring name
-  ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times).
+  ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times),
+  when the two differ by a keyboard slip, not by case, a plural "s" or a capital.
 
 The dictionary is symspellpy's English frequency list, shipped inside the package, widened
 by wordfreq's English web frequencies (no download at run time either).
@@ -64,22 +69,27 @@ def web_zipf(word: str) -> float:
 
 @lru_cache(maxsize=50_000)
 def is_loanword(word: str) -> bool:
-    """A common word (wordfreq's small lists: Zipf >= 3) in one of ``loanword_languages``."""
-    languages = _settings()["typo"]["loanword_languages"]
+    """A common word (wordfreq's small lists: Zipf >= 3) in one of ``loanword_languages``
+    that English text uses too (``loanword_min_zipf``): "crema", "terroir", not "loger"."""
+    settings = _settings()["typo"]
+    if web_zipf(word) < settings["loanword_min_zipf"]:
+        return False  # never seen in English text: not a loanword English writers use
+    languages = settings["loanword_languages"]
     return any(zipf_frequency(word, lang, wordlist="small") >= 3.0 for lang in languages)
 
 
 @lru_cache(maxsize=50_000)
-def is_derived_word(word: str) -> bool:
-    """A known word with a productive prefix or suffix ("uncited", "bursty", "repotting",
-    "shriller"): rare as a whole, regular in its parts, and not a slip."""
+def derivations(word: str) -> tuple[tuple[str, str], ...]:
+    """The ways ``word`` is a known word with a productive prefix or suffix ("uncited",
+    "bursty", "repotting", "shriller"): ("prefix", rest) or ("suffix", stem as written)."""
     rules = _settings()["typo"]["derivation"]
     known = english_lexicon().knows
     min_stem = rules["min_stem_length"]
+    found: list[tuple[str, str]] = []
     for prefix in rules["prefixes"]:
         rest = word[len(prefix) :]
         if word.startswith(prefix) and len(rest) >= min_stem and known(rest):
-            return True
+            found.append(("prefix", rest))
     for suffix in rules["suffixes"]:
         stem = word[: -len(suffix)]
         if not word.endswith(suffix) or len(stem) < min_stem:
@@ -90,6 +100,20 @@ def is_derived_word(word: str) -> bool:
         if stem.endswith("i"):
             stems.add(stem[:-1] + "y")  # "cushier" -> "cushy"
         if any(known(candidate) for candidate in stems):
+            found.append(("suffix", stem))
+    return tuple(found)
+
+
+def is_derived_word(word: str, candidate: str | None = None) -> bool:
+    """A known word with a productive prefix or suffix: rare as a whole, regular in its
+    parts, and not a slip. With ``candidate``, only derivations whose stem the candidate
+    does not keep count: "puting" -> "putting" or "thes" -> "these" mends the affix of the
+    same stem (a slip), "repotting" -> "reporting" replaces the stem (a different word)."""
+    for kind, stem in derivations(word):
+        if candidate is None:
+            return True
+        kept = candidate.startswith(stem) if kind == "suffix" else candidate.endswith(stem)
+        if not kept:
             return True
     return False
 
@@ -199,7 +223,7 @@ def _plausible_typo(word: str, candidate: str) -> bool:
     if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
         return False
     lowered = word.lower()
-    if is_loanword(lowered) or (web_zipf(lowered) >= guards["seen_min_zipf"] and is_derived_word(lowered)):
+    if is_loanword(lowered) or (web_zipf(lowered) >= guards["seen_min_zipf"] and is_derived_word(lowered, candidate)):
         return False
     return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
 
@@ -220,13 +244,69 @@ def _bigram_score(lexicon: Lexicon, token: Token, candidate: str) -> int:
     return score
 
 
+@lru_cache(maxsize=1)
+def _keyboard_neighbours() -> dict[str, frozenset[str]]:
+    """Keys next to each letter on the keyboard of ``[typo.channel] keyboard`` (rows
+    staggered by about half a key, as on a real keyboard)."""
+    rows = _settings()["typo"]["channel"]["keyboard"]
+    position = {ch: (r, c) for r, row in enumerate(rows) for c, ch in enumerate(row)}
+    near = {(0, -1), (0, 1), (-1, 0), (-1, 1), (1, -1), (1, 0)}
+    return {
+        ch: frozenset(other for other, (r2, c2) in position.items() if (r2 - r, c2 - c) in near)
+        for ch, (r, c) in position.items()
+    }
+
+
+def _near(a: str, b: str) -> bool:
+    return a == b or b in _keyboard_neighbours().get(a, ())
+
+
+def slip_kind(word: str, candidate: str) -> str | None:
+    """How typing ``candidate`` could have produced ``word`` in one keyboard slip, or None.
+
+    The noisy channel: a letter left out ("deletion"), two adjacent letters swapped
+    ("transposition"), a key next to the intended one hit instead ("substitution") or as
+    well ("insertion": the extra letter is a neighbouring key of, or the same as, a letter
+    beside it), or one vowel written for another ("vowel": "definately", "seperate", the
+    commonest spelling-by-ear slip). Any other substitution or insertion between keys far
+    apart ("burgeons" for "surgeons", "mocktails" for "cocktails", "json" for "son") is a
+    different word, not a slip.
+    """
+    if len(word) + 1 == len(candidate):
+        return "deletion"
+    if len(word) == len(candidate) + 1:
+        for i in range(len(word)):
+            if word[:i] + word[i + 1 :] == candidate:
+                extra = word[i]
+                beside = word[i - 1 : i] + word[i + 1 : i + 2]
+                if any(_near(ch, extra) for ch in beside):
+                    return "insertion"
+        return None
+    if len(word) != len(candidate):
+        return None
+    diff = [i for i, (a, b) in enumerate(zip(word, candidate)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == candidate[diff[1]] and word[diff[1]] == candidate[diff[0]]:
+        return "transposition"
+    if len(diff) == 1:
+        intended, typed = candidate[diff[0]], word[diff[0]]
+        if _near(intended, typed):
+            return "substitution"
+        vowels = _settings()["typo"]["channel"]["sound_alike_vowels"]
+        if intended in vowels and typed in vowels:
+            return "vowel"  # spelt as pronounced: "definately", "seperate"
+    return None
+
+
 def _correct(token: Token, lexicon: Lexicon) -> str | None:
     s = _settings()["typo"]
     word = token.text
     candidates = [
         c
         for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
-        if c.distance == 1 and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)
+        if c.distance == 1
+        and slip_kind(word, c.term) is not None
+        and _plausible_typo(word, c.term)
+        and not _regional_variant_guard(word, c.term)
     ]
     candidates.sort(key=lambda c: (-c.count, c.term))
     candidates = [c for c in candidates if c.count >= s["min_candidate_count"]]
@@ -235,13 +315,50 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     context = {c.term: _bigram_score(lexicon, token, c.term) for c in candidates}
     top = candidates[0]
     clear_by_frequency = len(candidates) == 1 or top.count >= s["runner_up_ratio"] * candidates[1].count
+    chosen: str | None = None
     if clear_by_frequency and context[top.term] >= max(context.values()):
-        return top.term  # most frequent by far, and no other candidate fits the context better
-    ranked = sorted(context.items(), key=lambda item: (-item[1], item[0]))
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0
-    if ranked[0][1] > 0 and ranked[0][1] >= s["bigram_ratio"] * max(runner_up, 1):
-        return ranked[0][0]  # the context decides clearly
-    return None
+        chosen = top.term  # most frequent by far, and no other candidate fits the context better
+    else:
+        ranked = sorted(context.items(), key=lambda item: (-item[1], item[0]))
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        if ranked[0][1] > 0 and ranked[0][1] >= s["bigram_ratio"] * max(runner_up, 1):
+            chosen = ranked[0][0]  # the context decides clearly
+    if chosen is not None and context[chosen] == 0 and (_looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel"):
+        return None  # a word-like token, or a slip by ear, needs its neighbours to back the correction
+    return chosen
+
+
+def _looks_deliberate(word: str, candidate: str) -> bool:
+    """A token the web uses now and then ("smth", "printf") or built like a word from a
+    known stem and a regular affix ("friskier", "retiling"): may be meant as written, so
+    it is only corrected when the bigram context supports the correction."""
+    lowered = word.lower()
+    return web_zipf(lowered) >= _settings()["typo"]["context_required_zipf"] or is_derived_word(lowered)
+
+
+def _split_word(token: Token, lexicon: Lexicon) -> bool:
+    """A word broken by a stray space ("R efuse", "backp ack" from a drop cap or layout):
+    joined with a short neighbour it is a known word, so it is not a slip of one letter."""
+    longest = _settings()["typo"]["max_split_piece"]
+    for piece, joined in ((token.prev, f"{token.prev}{token.text}"), (token.next, f"{token.text}{token.next}")):
+        if piece and len(piece) <= longest and piece.isalpha() and lexicon.knows(joined.lower()):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _code_marks() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{mark})" for mark in _settings()["typo"]["code"]["marks"]))
+
+
+def _in_code(text: str, token: Token) -> bool:
+    """The token sits in a line that reads as code or markup (``printf(``, ``x = 1;``,
+    ``<iframe>``, ``prefix rdfs: <http://...>``): identifiers there are not English words."""
+    line_start = text.rfind("\n", 0, token.start) + 1
+    line_end = text.find("\n", token.end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    marks = {m.group() for m in _code_marks().finditer(line)}
+    return len(marks) >= _settings()["typo"]["code"]["min_marks"]
 
 
 def _edits1(word: str) -> set[str]:
@@ -254,6 +371,18 @@ def _edits1(word: str) -> set[str]:
     return deletes | transposes | replaces | inserts
 
 
+def _name_slip(name: str, candidate: str) -> bool:
+    """A keyboard slip in a name, not another form of it: case-only differences
+    ("HubSpot"/"Hubspot"), a plural or possessive "s" ("Blancs"), a capital added or
+    dropped ("ArtX"), or keys far apart ("Reinhard"/"Reinhart", "Kammock"/"Kammok") are
+    spellings the author may well mean."""
+    if name.lower() == candidate.lower() or name.rstrip("s") == candidate.rstrip("s"):
+        return False
+    if sum(ch.isupper() for ch in name) != sum(ch.isupper() for ch in candidate):
+        return False
+    return slip_kind(name.lower(), candidate.lower()) is not None
+
+
 def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str | None:
     s = _settings()["name_variant"]
     own = names.get(token.text, 0)
@@ -262,6 +391,8 @@ def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str
         if candidate == token.text or not candidate[:1].isupper():
             continue
         count = names.get(candidate, 0)
+        if count and not _name_slip(token.text, candidate):
+            continue
         if count < s["min_dominant_count"] or count < s["dominance_ratio"] * max(own, 1):
             continue
         context = max(
@@ -280,21 +411,24 @@ def _decide(
     corpus_unknown: Counter[str],
     evidence: CorpusProfile,
     lexicon: Lexicon,
+    text: str,
 ) -> ProposedEdit | None:
     """The one edit (offsets unset) a token deserves, or None."""
     settings = _settings()
     word = token.text
     if word.islower():
         typo = settings["typo"]
-        if in_doc[word] > typo["max_document_count"] or corpus_unknown[word] > typo["max_corpus_count"]:
+        if in_doc[word.lower()] > typo["max_document_count"] or corpus_unknown[word] > typo["max_corpus_count"]:
             return None
         split = _split(word, lexicon)
         if split:
             return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
-        fixed = _correct(token, lexicon) if len(word) >= typo["min_length"] else None
+        if len(word) < typo["min_length"] or _split_word(token, lexicon) or _in_code(text, token):
+            return None
+        fixed = _correct(token, lexicon)
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
     names = settings["name_variant"]
-    if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word] <= names["max_document_count"]:
+    if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word.lower()] <= names["max_document_count"]:
         variant = _name_variant(token, evidence.capitalised, evidence.name_pairs)
         return ProposedEdit(0, 0, variant, "name_variant", "name_variant.dominant_spelling") if variant else None
     return None
@@ -312,7 +446,8 @@ def repair_typos(
     lexicon = english_lexicon()
     settings = _settings()
     never = frozenset(settings["guards"]["never_correct"])
-    in_doc = Counter(WORD.findall(tracked.text))
+    # Counted case-blind: "baggu" next to "Baggu", "json" next to "JSON" is a name or a term.
+    in_doc = Counter(word.lower() for word in WORD.findall(tracked.text))
     # The run profile already counts this document; without one, the document stands alone.
     evidence = profile if profile is not None else CorpusProfile.of_texts([tracked.text], lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
@@ -325,7 +460,7 @@ def repair_typos(
     for token in _unknown_tokens(tracked.text, is_candidate, skip):
         key = (token.text, token.prev, token.next)
         if key not in decided:
-            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon)
+            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, tracked.text)
         edit = decided[key]
         if edit is not None:
             proposed.append(ProposedEdit(token.start, token.end, edit.replacement, edit.kind, edit.rule))

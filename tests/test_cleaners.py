@@ -262,3 +262,27 @@ def test_loanwords_are_not_corrected_into_english():
 def test_derived_words_in_use_are_not_corrected():
     text = "Traffic was bursty and uncited claims about repotting plants grew shriller."
     assert repair_typos(TrackedText(text), TypoOptions())[1] == []
+
+
+def test_only_keyboard_slips_are_corrected_and_code_and_broken_words_are_left_alone():
+    text = (
+        "Guests ordered mocktails while burgeons of new cafes opened; the R efuse truck came.\n"
+        "if (ok) { printf(); x := 1 }\n"
+        "Officials recieve the goverment plan."
+    )
+    fixed, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert {(e.before, e.after) for e in edits} == {("recieve", "receive"), ("goverment", "government")}
+    assert all(e.kind == "typo" and e.rule for e in edits)
+    for word in ("mocktails", "burgeons", "R efuse", "printf"):
+        assert word in fixed.text
+
+
+def test_vowel_slips_are_fixed_only_when_the_context_backs_them():
+    fixed, edits = repair_typos(TrackedText("We will definately go."), TypoOptions())
+    assert fixed.text == "We will definitely go." and [e.kind for e in edits] == ["typo"]
+    assert repair_typos(TrackedText("They keep seperate accounts."), TypoOptions())[1] == []
+
+
+def test_name_variants_ignore_case_styling_and_plurals():
+    text = "Hubspot Inc grew. Hubspot Inc hired. Hubspot Inc sold. HubSpot Inc won. Blanc Wines sold. Blanc Wines won. Blanc Wines lost. Blancs Wines rose."
+    assert repair_typos(TrackedText(text), TypoOptions())[1] == []
