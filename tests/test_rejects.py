@@ -27,6 +27,10 @@ HTML_PAGE = "<html><head><title>Harbour plan</title></head><body><article>" + ""
 ) + "</article></body></html>"
 
 
+#: 600 copies of the article (1.6 MB of HTML): most of a second of extraction, far over 0.05 s.
+SLOW_PAGE = HTML_PAGE.replace("</article>", "".join(["<div><p>" + ARTICLE.replace("\n", "</p><p>") + "</p></div>"] * 600) + "</article>")
+
+
 def write(name: str, data: bytes) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         path = folder / name
@@ -62,7 +66,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], dict, list[tuple[int | None, str]
         [(2, "malformed_jsonl")],
     ),
     "malformed warc record": (write("crawl.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 9999\r\n\r\ncut short"), {}, [(1, "malformed_warc")]),
-    "html past the time limit": (write("slow.html", HTML_PAGE.encode()), {"html": {"time_limit": 0.001}}, [(None, "extraction_timeout")]),
+    "html past the time limit": (write("slow.html", SLOW_PAGE.encode()), {"html": {"time_limit": 0.05}}, [(None, "extraction_timeout")]),
     "html without an article": (write("gallery.html", b"<html><body><img src='a.jpg'></body></html>"), {}, [(None, "no_article")]),
     "nothing left after cleaning": (write("junk.txt", b"Advertisement\nLeave a Reply\nShare this:\n"), {}, [(None, "empty_after_cleaning")]),
     "unwanted language": (write("en.txt", ARTICLE.encode()), {"language": {"keep": ["de"]}}, [(None, "language")]),
