@@ -32,10 +32,15 @@ def is_capitalised(token: str) -> bool:
     return token[0].isupper() and not token.isupper()
 
 
+#: Where a name cannot continue: a sentence end or a clause break between two words.
+_NAME_BREAK = re.compile(r"[.!?;:,()\[\]\"“”|]\s|\n")
+
+
 def capitalised_runs(text: str) -> Iterable[tuple[str, str]]:
-    """Adjacent capitalised word pairs ("Vladimir", "Putin") within a line."""
-    for line in text.split("\n"):
-        tokens = WORD.findall(line)
+    """Adjacent capitalised word pairs ("Vladimir", "Putin") within a clause: "on Monday.
+    Antony" is no pair, so a weekday never vouches for a spelling of the name after it."""
+    for clause in _NAME_BREAK.split(text):
+        tokens = WORD.findall(clause)
         for left, right in zip(tokens, tokens[1:]):
             if is_capitalised(left) and is_capitalised(right):
                 yield left, right

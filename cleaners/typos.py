@@ -36,7 +36,7 @@ from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
 
 from .config import TypoOptions
-from .corpus import PROTECTED, WORD, CorpusProfile, is_capitalised
+from .corpus import PROTECTED, WORD, CorpusProfile, capitalised_runs, is_capitalised
 from .edits import ProposedEdit, apply_edits
 from .record import Edit
 from .rules import load_rules
@@ -371,16 +371,20 @@ def _edits1(word: str) -> set[str]:
     return deletes | transposes | replaces | inserts
 
 
+def _other_form(name: str, candidate: str) -> bool:
+    """Another form of the same name, never a slip: case only ("HubSpot"/"Hubspot"), a
+    plural or possessive "s" ("Blancs"), a capital added or dropped ("ArtX")."""
+    return (
+        name.lower() == candidate.lower()
+        or name.rstrip("s") == candidate.rstrip("s")
+        or sum(ch.isupper() for ch in name) != sum(ch.isupper() for ch in candidate)
+    )
+
+
 def _name_slip(name: str, candidate: str) -> bool:
-    """A keyboard slip in a name, not another form of it: case-only differences
-    ("HubSpot"/"Hubspot"), a plural or possessive "s" ("Blancs"), a capital added or
-    dropped ("ArtX"), or keys far apart ("Reinhard"/"Reinhart", "Kammock"/"Kammok") are
-    spellings the author may well mean."""
-    if name.lower() == candidate.lower() or name.rstrip("s") == candidate.rstrip("s"):
-        return False
-    if sum(ch.isupper() for ch in name) != sum(ch.isupper() for ch in candidate):
-        return False
-    return slip_kind(name.lower(), candidate.lower()) is not None
+    """A keyboard slip in a name, not another form of it; keys far apart
+    ("Reinhard"/"Reinhart", "Kammock"/"Kammok") are spellings the author may well mean."""
+    return not _other_form(name, candidate) and slip_kind(name.lower(), candidate.lower()) is not None
 
 
 def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str | None:
@@ -391,15 +395,22 @@ def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str
         if candidate == token.text or not candidate[:1].isupper():
             continue
         count = names.get(candidate, 0)
-        if count and not _name_slip(token.text, candidate):
+        if not count or _other_form(token.text, candidate):
             continue
-        if count < s["min_dominant_count"] or count < s["dominance_ratio"] * max(own, 1):
+        # A keyboard slip needs a dominant spelling; any other one-letter variant
+        # ("Anthony" beside "Antony") an overwhelming one, in the same name.
+        slip = _name_slip(token.text, candidate)
+        need_count, need_ratio, need_context = (
+            (s["min_dominant_count"], s["dominance_ratio"], s["min_context_count"]) if slip
+            else (s["variant_min_count"], s["variant_ratio"], s["variant_min_context"])
+        )
+        if count < need_count or count < need_ratio * max(own, 1):
             continue
         context = max(
             pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
             pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
         )
-        if context >= s["min_context_count"] and (best is None or count > best[0]):
+        if context >= need_context and (best is None or count > best[0]):
             best = (count, candidate)
     return best[1] if best else None
 
@@ -452,8 +463,18 @@ def repair_typos(
     evidence = profile if profile is not None else CorpusProfile.of_texts([tracked.text], lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
+    names = settings["name_variant"]
+    # A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
+    # "Antony Blinken"): the rare capitalised words inside a name of this document get the
+    # name-variant check too (not every capitalised word: that would cost a fifth more time).
+    in_names = {w for pair in capitalised_runs(tracked.text) for w in pair} if options.name_variants else set()
+
     def is_candidate(word: str) -> bool:
-        return not lexicon.knows(word) and "'" not in word and "’" not in word and word.lower() not in never
+        if "'" in word or "’" in word or word.lower() in never:
+            return False
+        if word in in_names and len(word) >= names["min_length"] and evidence.capitalised[word] <= names["max_document_count"]:
+            return True
+        return not lexicon.knows(word)
 
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}

@@ -139,6 +139,17 @@ def test_name_variants_need_a_dominant_form_and_can_be_switched_off():
     assert tie == []
 
 
+def test_a_dictionary_name_variant_needs_an_overwhelming_majority_in_the_same_name():
+    """"Anthony" is a word of its own: it becomes "Antony" only beside five "Antony Blinken"."""
+    few = "Antony Blinken said. Antony Blinken left. Antony Blinken returned. Anthony Blinken smiled."
+    assert repair_typos(TrackedText(few), TypoOptions())[1] == []
+    many = " ".join(["Antony Blinken spoke on Monday."] * 5)
+    fixed, edits = repair_typos(TrackedText(many + " Anthony Blinken smiled."), TypoOptions())
+    assert [(e.kind, e.before, e.after) for e in edits] == [("name_variant", "Anthony", "Antony")]
+    assert fixed.text.endswith("Antony Blinken smiled.")
+    assert repair_typos(TrackedText(many + " Anthony Hopkins acted."), TypoOptions())[1] == []  # another name
+
+
 def test_typo_repair_is_idempotent():
     text = "Officials recieve the goverment plan in theirinterests."
     once, _ = repair_typos(TrackedText(text), TypoOptions())
