@@ -100,10 +100,10 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
     from cleaners import batch
     from cleaners.config import CleanConfig
     from cleaners.pipeline import RunInfo
-    from cleaners.sources import discover, shards, uris
+    from cleaners.sources import discover, uris
 
     config = CleanConfig()
-    groups = [uris(g) for g in shards(discover(corpus), shard_size)]
+    groups = batch.group_files(uris(discover(corpus)), shard_size, config)
     run = RunInfo(config.config_hash(), "loop", "2026-01-01T00:00:00+00:00")
     os.makedirs(out, exist_ok=True)
     profiler = cProfile.Profile() if profile_to else None

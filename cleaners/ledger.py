@@ -67,12 +67,12 @@ def parts_location(ledger: str) -> str:
 
 
 def part_uri(ledger: str, run_id: str, shard_index: int) -> str:
-    return f"{ledger.rstrip('/')}/{PARTS}/{run_id}-{shard_index:05d}.jsonl"
+    return f"{parts_location(ledger)}/{run_id}-{shard_index:05d}.jsonl"
 
 
 def summary_uri(ledger: str, run_id: str, shard_index: int) -> str:
     """Where a committed shard's summary is kept until the run is sealed (for resuming)."""
-    return f"{ledger.rstrip('/')}/{PARTS}/{run_id}-{shard_index:05d}.summary.json"
+    return f"{parts_location(ledger)}/{run_id}-{shard_index:05d}.summary.json"
 
 
 def render(entries: Iterable[Entry]) -> str:
@@ -122,7 +122,7 @@ def seal(ledger: str, run_id: str) -> int:
     the entries exist twice, which is harmless: the ledger is a set of keys.
     """
     fs, root = url_to_fs(ledger)
-    parts_dir = f"{root.rstrip('/')}/{PARTS}"
+    parts_dir = parts_location(root)
     parts = sorted(fs.glob(f"{parts_dir}/{run_id}-*.jsonl")) if fs.exists(parts_dir) else []
     summaries = sorted(fs.glob(f"{parts_dir}/{run_id}-*.summary.json")) if fs.exists(parts_dir) else []
     lines: list[str] = []

@@ -124,6 +124,10 @@ def source_host(source: dict) -> str:
     return PurePosixPath(path.replace("\\", "/")).parent.name or "(unknown)"
 
 
+#: Options for reading a record's document again (built once: a report reads thousands).
+_DEFAULTS = CleanConfig()
+
+
 def read_input(record: dict) -> tuple[str | None, str | None]:
     """The decoded input a record's offsets point into, or ``(None, why not)``.
 
@@ -143,7 +147,7 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
     if source.get("sha256") and hashlib.sha256(found.raw).hexdigest() != source["sha256"]:
         return None, "The original input has changed since the run (sha256 differs)."
     try:
-        decoded = decode_document(found, CleanConfig()).text
+        decoded = decode_document(found, _DEFAULTS).text
     except RejectInput as exc:
         return None, f"The original input no longer decodes ({exc.reason})."
     expected = source.get("extracted_sha256")
@@ -157,7 +161,7 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
 def _document_bytes(source: dict) -> InputDocument | None:
     """The document a record's ``source`` names, read again (None: the member is gone)."""
     options = InputOptions(format=source.get("container") or source.get("format") or "text")
-    limit = max(4 * (source.get("bytes") or 0), CleanConfig().limits.max_bytes)  # a changed document is still read
+    limit = max(4 * (source.get("bytes") or 0), _DEFAULTS.limits.max_bytes)  # a changed document is still read
     for item in read_documents(source["uri"], options, limit):
         if item.member == source.get("member"):
             return item if isinstance(item, InputDocument) else None

@@ -1,4 +1,4 @@
-"""Finding and reading inputs: local paths, globs and fsspec URLs.
+"""Finding input files: local paths, globs and fsspec URLs (reading them: :mod:`.inputs`).
 
 Discovery is deterministic (sorted by URI) so that the same source always gives the same
 shards. A source that does not exist is the user's mistake and raises
@@ -82,19 +82,6 @@ def _discover_one(source: str) -> Iterator[InputRef]:
 #: ``OSError`` (a dropped connection, a timeout, an I/O error) is storage trouble that may
 #: pass, and is raised so that the task reading the shard is retried.
 PERMANENT_READ_ERRORS: tuple[type[OSError], ...] = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
-
-
-def read_bytes(uri: str) -> bytes:
-    """The raw bytes of one input."""
-    with fsspec.open(uri, "rb") as handle:
-        return handle.read()
-
-
-def shards(refs: Sequence[InputRef], size: int) -> list[list[InputRef]]:
-    """Consecutive groups of ``size`` inputs (the last one may be smaller)."""
-    if size < 1:
-        raise ValueError("shard size must be at least 1")
-    return [list(refs[i : i + size]) for i in range(0, len(refs), size)]
 
 
 def uris(refs: Iterable[InputRef]) -> list[str]:

@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
+def article_html(text: str, title: str | None = None) -> str:
+    """A minimal HTML page whose <article> holds the long lines of ``text`` as paragraphs."""
+    head = f"<html><head><title>{title}</title></head><body>" if title else "<html><body>"
+    return head + "<article>" + "".join(f"<p>{p}</p>" for p in text.split("\n") if len(p) > 80) + "</article></body></html>"
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """A real Prefect API server (temporary database) for every flow test."""

@@ -18,13 +18,11 @@ from cleaners import batch
 from cleaners.config import CleanConfig
 from cleaners.pipeline import RunInfo
 
-from .conftest import SEEDS
+from .conftest import SEEDS, article_html
 
 GOOD = SEEDS / "000_c1532a8820d5ae7f.txt"
 ARTICLE = GOOD.read_text(encoding="utf-8")
-HTML_PAGE = "<html><head><title>Harbour plan</title></head><body><article>" + "".join(
-    f"<p>{p}</p>" for p in ARTICLE.split("\n") if len(p) > 80
-) + "</article></body></html>"
+HTML_PAGE = article_html(ARTICLE, title="Harbour plan")
 
 
 #: 600 copies of the article (1.6 MB of HTML): most of a second of extraction, far over 0.05 s.

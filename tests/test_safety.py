@@ -11,7 +11,7 @@ import pytest
 
 from cleaners.config import ConfigError, load_config
 
-from .conftest import SEEDS
+from .conftest import SEEDS, article_html
 
 ARTICLE = (SEEDS / "000_c1532a8820d5ae7f.txt").read_text(encoding="utf-8")
 
@@ -32,7 +32,7 @@ def test_hostile_names_in_inputs_never_become_output_paths(prefect_server, tmp_p
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=False)
     headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n") if len(p) > 80) + "</article></body></html>"
+    html = article_html(ARTICLE)
     writer.write_record(writer.create_warc_record("https://evil.example/../../../../tmp/warc-escape", "response", payload=io.BytesIO(html.encode()), http_headers=headers))
     (src / "crawl.warc").write_bytes(buffer.getvalue())
     (src / "name; rm -rf $(x) `y`.txt").write_text(ARTICLE + "\nA third variant.", encoding="utf-8")
@@ -89,7 +89,7 @@ def test_cleaning_makes_no_network_calls(no_network):
     run = RunInfo(config.config_hash(), processed_at="t")
     for seed in sorted(SEEDS.glob("*.txt")):
         assert isinstance(clean_document(InputDocument(str(seed), seed.read_bytes()), config, run), Record)
-    html = "<html><head><title>T</title></head><body><article>" + "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n") if len(p) > 80) + "</article></body></html>"
+    html = article_html(ARTICLE, title="T")
     extraction = extract_html(html, "https://news.example.org/story", time_limit=None)  # in this process, sockets blocked
     assert extraction.text and extraction.metadata["url"] == "https://news.example.org/story"
     assert no_network == []
