@@ -19,18 +19,18 @@ from typing import Annotated, Callable, Literal
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from pydantic import Field
 
 from cleaners import __version__, batch, ledger as ledger_mod, manifest as manifest_mod, runs
 from cleaners.config import CleanConfig, load_config
+from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
 from cleaners.sources import discover, uris
 from cleaners.storage import join, make_dirs, write_json, write_jsonl
-from flows.runners import running_pool, task_runner_for
+from flows.runners import as_finished, running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
@@ -109,6 +109,27 @@ def _report(phase: str, done: int, total: int, summary: batch.ShardSummary | Non
         progress_hook(phase, done, total, summary)
 
 
+def _scan(pool: TaskRunner, inputs: list[str], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile]:
+    """First pass: every document with its sha256 (in input order) and the merged profile.
+
+    Each shard's profile is merged as soon as its task completes and its future dropped:
+    holding every shard's counts until the last one finished made the flow's peak memory
+    grow with the number of shards.
+    """
+    groups = batch.group_files(inputs, shard_size, config)
+    futures = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in groups]
+    index_of = {future.task_run_id: i for i, future in enumerate(futures)}
+    documents: list[list] = [[] for _ in groups]
+    profile = CorpusProfile()
+    _report("scan", 0, len(groups))
+    for done, future in enumerate(as_finished(futures), start=1):
+        scan = future.result()
+        documents[index_of[future.task_run_id]] = scan.documents
+        profile = profile.merge(scan.profile)  # sums of counts: the same in any completion order
+        _report("scan", done, len(groups))
+    return [doc for shard in documents for doc in shard], profile
+
+
 def _clean_shards(
     runner: TaskRunner, inputs: list[str], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
     ledger: str, run_id: str, full: bool,
@@ -122,12 +143,8 @@ def _clean_shards(
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
-        scans = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in batch.group_files(inputs, shard_size, config)]
-        _report("scan", 0, len(scans))
-        for done, _ in enumerate(as_completed(scans), start=1):
-            _report("scan", done, len(scans))
-        documents = [doc for f in scans for doc in f.result().documents]
-        shared = Opaque(batch.merge_profiles(f.result().profile for f in scans))
+        documents, profile = _scan(pool, inputs, shard_size, config)
+        shared = Opaque(profile)
         seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
         work = ledger_mod.plan(documents, seen, run.flow_run_id)
         groups = batch.group_refs(work.todo, shard_size)
@@ -141,7 +158,7 @@ def _clean_shards(
             for i, group in enumerate(groups)
         ]
         summaries: list[batch.ShardSummary] = []
-        for done, future in enumerate(as_completed(futures), start=1):
+        for done, future in enumerate(as_finished(futures), start=1):
             summaries.append(future.result())
             _report("clean", done, len(groups), summaries[-1])
     return sorted(summaries, key=lambda s: s.index), work, len(documents)

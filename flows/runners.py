@@ -9,10 +9,12 @@ loopback. ``dask_address``: an existing Dask scheduler (``tcp://host:port``).
 from __future__ import annotations
 
 import os
+import queue
 import sys
 from contextlib import contextmanager
 from typing import Iterator
 
+from prefect.futures import PrefectFuture
 from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
@@ -61,3 +63,19 @@ def running_pool(runner: TaskRunner) -> Iterator[TaskRunner]:
             raise
     else:
         pool.__exit__(None, None, None)
+
+
+def as_finished(futures: list[PrefectFuture]) -> Iterator[PrefectFuture]:
+    """Yield ``futures`` as they finish, keeping no reference to one once it is yielded.
+
+    ``prefect.futures.as_completed`` holds every future, and with it every task's result,
+    until the last one finishes: with one run profile per scanned shard that made the
+    flow's peak memory grow with the corpus. Takes ownership of the list (it is emptied).
+    """
+    finished: queue.SimpleQueue[PrefectFuture] = queue.SimpleQueue()
+    count = len(futures)
+    for future in futures:
+        future.add_done_callback(finished.put)
+    futures.clear()
+    for _ in range(count):
+        yield finished.get()
