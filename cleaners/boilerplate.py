@@ -40,8 +40,11 @@ _WORD = re.compile(r"\w[\w'’.-]*")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=1 << 14)
 def word_count(text: str) -> int:
-    """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on)."""
+    """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on).
+
+    Memoised: each boilerplate pass splits the lines the previous pass kept again."""
     unspaced = len(_UNSPACED.findall(text))
     if not unspaced:
         return len(_WORD.findall(text))
@@ -83,6 +86,18 @@ class Rulebook:
     connectors: frozenset[str]
     dated_item: re.Pattern[str]
     thresholds: dict[str, Any]
+    #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
+    #: of any longer line), in rule order, so the per-line loop tests no bounds.
+    by_length: tuple[tuple[PhraseRule, ...], ...] = ()
+
+    def phrases_for(self, words: int) -> tuple[PhraseRule, ...]:
+        """The phrase rules that may decide a line of ``words`` words, in rule order."""
+        return self.by_length[min(words, len(self.by_length) - 1)]
+
+
+def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRule, ...], ...]:
+    longest = max((rule.max_words for rule in phrases), default=0)
+    return tuple(tuple(rule for rule in phrases if words <= rule.max_words) for words in range(longest + 2))
 
 
 @lru_cache(maxsize=4)
@@ -100,6 +115,7 @@ def rulebook(strictness: str) -> Rulebook:
         )
     return Rulebook(
         phrases=tuple(phrases),
+        by_length=_phrases_by_length(tuple(phrases)),
         growing=frozenset(growing),
         connectors=frozenset(structure["name_connectors"]),
         dated_item=re.compile(structure["dated_item_pattern"]),
@@ -136,7 +152,7 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     if not blocks:
         return blocks
     t = book.thresholds
-    _apply_phrase_rules(blocks, book)
+    _apply_phrase_rules(blocks, strictness)
     if templates is not None:
         _site_template(blocks, templates)
     _tweet_bodies(blocks)
@@ -154,12 +170,24 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
 # --- pass 1: phrases -------------------------------------------------------------------
 
 
-def _apply_phrase_rules(blocks: list[Block], book: Rulebook) -> None:
+def _apply_phrase_rules(blocks: list[Block], strictness: str) -> None:
     for block in blocks:
-        for rule in book.phrases:
-            if block.words <= rule.max_words and rule.pattern.search(block.text):
-                block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
-                break
+        rule = _first_phrase_rule(block.text, block.words, strictness)
+        if rule is not None:
+            block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
+
+
+@lru_cache(maxsize=1 << 14)
+def _first_phrase_rule(text: str, words: int, strictness: str) -> PhraseRule | None:
+    """The first phrase rule that matches the line, if any.
+
+    Memoised on the line: the boilerplate passes re-classify the lines the previous pass
+    kept, and a site's widgets recur from page to page; the regex searches are the cost.
+    """
+    for rule in rulebook(strictness).phrases_for(words):
+        if rule.pattern.search(text):
+            return rule
+    return None
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
