@@ -53,9 +53,16 @@ class LineView:
     evidence: bool
 
 
+@lru_cache(maxsize=1)
+def _any_stopword() -> frozenset[str]:
+    """The words of every stoplist: only these tokens take part in the stoplist vote."""
+    return frozenset().union(*all_stoplists())
+
+
 def _document_stoplist(counts: Counter[str]) -> frozenset[str]:
-    """The stoplist that covers most of the document's (casefolded) tokens: its language,
-    roughly. ``counts`` maps each casefolded token to its number of occurrences."""
+    """The stoplist that covers most of the document's tokens: its language, roughly.
+    ``counts``: how often each casefolded token occurs (tokens in no stoplist may be left
+    out, they count for none)."""
     best, best_hits = frozenset(), 0
     for stoplist in all_stoplists():
         hits = sum(map(counts.__getitem__, stoplist.intersection(counts)))
@@ -117,8 +124,9 @@ class LineShape:
     """What a line's text alone says, computed once per distinct line (see :func:`line_shape`)."""
 
     tokens: int
-    #: The casefolded ``\w+`` tokens (for the stoplist vote and the stopword share).
-    folded: tuple[str, ...]
+    #: The casefolded ``\w+`` tokens that are in some stoplist, repeats kept (for the
+    #: stoplist vote and the stopword share; other tokens count for no stoplist).
+    stopwords: tuple[str, ...]
     #: ``SHAPE_NAMES`` values, with 0.0 in the stopword slot (filled in per document).
     values: tuple[float, ...]
 
@@ -126,7 +134,7 @@ class LineShape:
         """The shape features of the line in a document whose stoplist is ``stoplist``."""
         n = self.tokens
         values = list(self.values)
-        values[_STOPWORDS_SLOT] = sum(map(stoplist.__contains__, self.folded)) / n if n else 0.0
+        values[_STOPWORDS_SLOT] = sum(map(stoplist.__contains__, self.stopwords)) / n if n else 0.0
         return values
 
 
@@ -138,7 +146,8 @@ def line_shape(text: str) -> LineShape:
     n = len(tokens)
     words = text.split()
     stripped = text.rstrip()
-    alpha = [w for w in words if w[:1].isalpha()]
+    initials = [w[0] for w in words if w[0].isalpha()]  # of the words that start with a letter
+    any_stopword = _any_stopword()
     values = (
         math.log1p(n),
         1.0 if n <= 3 else 0.0,
@@ -146,7 +155,7 @@ def line_shape(text: str) -> LineShape:
         1.0 if n >= 25 else 0.0,
         1.0 if _ends_sentence(stripped) else 0.0,
         1.0 if stripped.endswith(":") else 0.0,
-        sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
+        sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
         0.0,  # _STOPWORDS_SLOT
         sum(map(str.isdigit, tokens)) / n if n else 0.0,
         1.0 if _URLISH.search(text) else 0.0,
@@ -155,7 +164,8 @@ def line_shape(text: str) -> LineShape:
         1.0 if "|" in text or "›" in text or "»" in text else 0.0,
         min(sum(map(len, tokens)) / n, 15.0) / 15.0 if n else 0.0,
     )
-    return LineShape(n, tuple(map(str.casefold, tokens)), values)
+    stopwords = tuple(t for t in map(str.casefold, tokens) if t in any_stopword)
+    return LineShape(n, stopwords, values)
 
 
 SHAPE_NAMES = (
@@ -221,7 +231,7 @@ def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]
     if not lines:
         return [], Layout(0, -1, 0)
     line_shapes = [line_shape(line.text) for line in lines]
-    stoplist = _document_stoplist(Counter(chain.from_iterable(s.folded for s in line_shapes)))
+    stoplist = _document_stoplist(Counter(chain.from_iterable(s.stopwords for s in line_shapes)))
     shapes = [s.features(stoplist) for s in line_shapes]
     lengths = [s.tokens for s in line_shapes]
     sentence = [s[4] > 0 for s in shapes]
