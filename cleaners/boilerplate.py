@@ -30,6 +30,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+try:  # the regex parser, to find the literal text a phrase pattern needs (see required_literals)
+    from re import _constants as _sre, _parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover  (Python 3.10)
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 from .linemodel import Layout, LineView, score_lines
 from .rules import load_rules
 from .templates import normalised_line
@@ -77,6 +83,10 @@ class PhraseRule:
     name: str
     pattern: re.Pattern[str]
     max_words: int
+    #: Lowercase strings one of which the lowercased line contains whenever ``pattern``
+    #: matches it, or None (see :func:`required_literals`): most lines are ruled out by a
+    #: substring test instead of a regex search.
+    needs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,9 +120,9 @@ def rulebook(strictness: str) -> Rulebook:
         data = load_rules(category)
         if data.get("grows"):
             growing.add(category)
-        phrases.extend(
-            PhraseRule(category, p["name"], re.compile(p["pattern"]), p["max_words"]) for p in data["phrase"]
-        )
+        for p in data["phrase"]:
+            pattern = re.compile(p["pattern"])
+            phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
     return Rulebook(
         phrases=tuple(phrases),
         by_length=_phrases_by_length(tuple(phrases)),
@@ -184,10 +194,89 @@ def _first_phrase_rule(text: str, words: int, strictness: str) -> PhraseRule | N
     Memoised on the line: the boilerplate passes re-classify the lines the previous pass
     kept, and a site's widgets recur from page to page; the regex searches are the cost.
     """
+    lowered = _lowered(text)
     for rule in rulebook(strictness).phrases_for(words):
+        if rule.needs is not None and lowered is not None and not any(map(lowered.__contains__, rule.needs)):
+            continue
         if rule.pattern.search(text):
             return rule
     return None
+
+
+# --- phrase prefilters ------------------------------------------------------------------
+#
+# A regex search scans the whole line; a substring test is several times faster. For an
+# unanchored phrase pattern, required_literals() reads off its parse tree a few literal
+# strings one of which any match must contain; a line that contains none of them (compared
+# lowercase) cannot match, so the pattern is not searched. This only skips searches that
+# would fail: which rule matches a line is unchanged.
+
+#: Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter
+#: (İ ı -> i, ſ -> s, K -> k; all of them, checked over every code point with Python 3.11's
+#: ``re``). ``str.lower`` does not map all of them to that letter, so a line holding one is
+#: searched with every pattern.
+_ODD_CASE = "\u0130\u0131\u017f\u212a"
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()``, in which every case-insensitive match of an ASCII literal is that
+    literal in lowercase; None when that does not hold (see ``_ODD_CASE``)."""
+    if not text.isascii() and any(c in text for c in _ODD_CASE):
+        return None
+    return text.lower()
+
+
+def _is_plain(code: int) -> bool:
+    """A literal character whose lowercase form is itself in any line: ASCII (ASCII lowers
+    without context), or uncased (a case-insensitive pattern matches it exactly)."""
+    char = chr(code)
+    return char.isascii() or char.lower() == char == char.upper()
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lowercase strings one of which (lowercased) text contains whenever ``pattern``
+    matches it; None when the pattern is anchored at the start (its search is cheap
+    already) or no such strings are found."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & _sre.SRE_FLAG_LOCALE or parsed.data[:1] == [(_sre.AT, _sre.AT_BEGINNING)]:
+            return None
+        found = _sequence_literals(parsed.data)
+    except Exception:  # noqa: BLE001  (a parser this code does not know: no prefilter)
+        return None
+    return tuple(sorted(s.lower() for s in found)) if found else None
+
+
+def _sequence_literals(items: Any) -> set[str] | None:
+    """What a sequence of parsed regex items needs: its longest run of plain literal
+    characters, or the most selective need of one of its mandatory parts (a group, an
+    alternation whose every branch needs something, a repeat of at least one)."""
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in [*items, (None, None)]:
+        if op is _sre.LITERAL and _is_plain(arg):
+            run.append(chr(arg))
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        inner = _item_literals(op, arg)
+        if inner:
+            options.append(inner)
+    return max(options, key=lambda strings: min(map(len, strings)), default=None)
+
+
+def _item_literals(op: Any, arg: Any) -> set[str] | None:
+    if op is _sre.SUBPATTERN:
+        return _sequence_literals(arg[-1].data)
+    if op is _sre.BRANCH:
+        branches = [_sequence_literals(branch.data) for branch in arg[1]]
+        return None if not all(branches) else set().union(*branches)  # type: ignore[arg-type]
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)) and arg[0] >= 1:
+        return _sequence_literals(arg[2].data)
+    if op is getattr(_sre, "ATOMIC_GROUP", None):
+        return _sequence_literals(arg.data)
+    return None  # character sets, anchors, lookarounds, backreferences: nothing needed
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
