@@ -119,6 +119,12 @@ _CLOSERS = "\"”’)]"
 _STOPWORDS_SLOT = 7  # the one shape feature that depends on the document (its stoplist)
 
 
+def _link_like(text: str) -> bool:
+    """``_URLISH.search(text)``, skipped when the line holds none of the strings every
+    match contains (``://``, ``www.``, ``.com``, ``@``): most lines."""
+    return ("@" in text or "://" in text or "www." in text or ".com" in text) and _URLISH.search(text) is not None
+
+
 @dataclass(frozen=True)
 class LineShape:
     """What a line's text alone says, computed once per distinct line (see :func:`line_shape`)."""
@@ -147,7 +153,6 @@ def line_shape(text: str) -> LineShape:
     words = text.split()
     stripped = text.rstrip()
     initials = [w[0] for w in words if w[0].isalpha()]  # of the words that start with a letter
-    any_stopword = _any_stopword()
     values = (
         math.log1p(n),
         1.0 if n <= 3 else 0.0,
@@ -158,13 +163,13 @@ def line_shape(text: str) -> LineShape:
         sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
         0.0,  # _STOPWORDS_SLOT
         sum(map(str.isdigit, tokens)) / n if n else 0.0,
-        1.0 if _URLISH.search(text) else 0.0,
+        1.0 if _link_like(text) else 0.0,
         1.0 if _BULLET.match(text) else 0.0,
         1.0 if n >= 2 and text.upper() == text and any(c.isalpha() for c in text) else 0.0,
         1.0 if "|" in text or "›" in text or "»" in text else 0.0,
         min(sum(map(len, tokens)) / n, 15.0) / 15.0 if n else 0.0,
     )
-    stopwords = tuple(t for t in map(str.casefold, tokens) if t in any_stopword)
+    stopwords = tuple(filter(_any_stopword().__contains__, map(str.casefold, tokens)))
     return LineShape(n, stopwords, values)
 
 
