@@ -40,7 +40,6 @@ from .linemodel import Layout, LineView, score_lines
 from .rules import load_rules
 from .templates import normalised_line
 
-_BLOCK = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w[\w'’.-]*")
 # Scripts written without spaces between words (Han, kana): about two characters a word.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -134,10 +133,14 @@ def rulebook(strictness: str) -> Rulebook:
 
 
 def split_blocks(text: str) -> list[Block]:
-    return [
-        Block(i, m.start(), m.end(), m.group(), word_count(m.group()))
-        for i, m in enumerate(_BLOCK.finditer(text))
-    ]
+    """The non-empty lines of ``text`` (the matches of ``[^\\n]+``), with their spans."""
+    blocks: list[Block] = []
+    start = 0
+    for line in text.split("\n"):
+        if line:
+            blocks.append(Block(len(blocks), start, start + len(line), line, word_count(line)))
+        start += len(line) + 1
+    return blocks
 
 
 #: Given a line, why it is a site-template line ("in 9 of 10 documents from ..."), or None.
@@ -417,7 +420,7 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
         if counts[key] >= 3:
             continue
         for other in blocks[block.index + 1 : block.index + 1 + window]:
-            if _open_to_teaser(other) and keys[other.index] == key:
+            if keys[other.index] == key and _open_to_teaser(other):
                 if block.index < body_start:
                     other.assign("navigation", "navigation.repeated_line")
                 else:
