@@ -230,8 +230,8 @@ def _lowered(text: str) -> str | None:
 
 
 def _is_plain(code: int) -> bool:
-    """A literal character whose lowercase form is itself in any line: ASCII (ASCII lowers
-    without context), or uncased (a case-insensitive pattern matches it exactly)."""
+    """A literal character that stays itself, lowercased, in any line it matches: ASCII
+    (which lowers without context), or uncased (matched exactly even case-insensitively)."""
     char = chr(code)
     return char.isascii() or char.lower() == char == char.upper()
 
@@ -256,7 +256,7 @@ def _sequence_literals(items: Any) -> set[str] | None:
     alternation whose every branch needs something, a repeat of at least one)."""
     options: list[set[str]] = []
     run: list[str] = []
-    for op, arg in [*items, (None, None)]:
+    for op, arg in items:
         if op is _sre.LITERAL and _is_plain(arg):
             run.append(chr(arg))
             continue
@@ -266,7 +266,13 @@ def _sequence_literals(items: Any) -> set[str] | None:
         inner = _item_literals(op, arg)
         if inner:
             options.append(inner)
+    if run:
+        options.append({"".join(run)})
     return max(options, key=lambda strings: min(map(len, strings)), default=None)
+
+
+_REPEATS = tuple(getattr(_sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre, name))
+_ATOMIC_GROUP = getattr(_sre, "ATOMIC_GROUP", object())  # Python >= 3.11
 
 
 def _item_literals(op: Any, arg: Any) -> set[str] | None:
@@ -275,9 +281,9 @@ def _item_literals(op: Any, arg: Any) -> set[str] | None:
     if op is _sre.BRANCH:
         branches = [_sequence_literals(branch.data) for branch in arg[1]]
         return None if not all(branches) else set().union(*branches)  # type: ignore[arg-type]
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)) and arg[0] >= 1:
+    if op in _REPEATS and arg[0] >= 1:
         return _sequence_literals(arg[2].data)
-    if op is getattr(_sre, "ATOMIC_GROUP", None):
+    if op is _ATOMIC_GROUP:
         return _sequence_literals(arg.data)
     return None  # character sets, anchors, lookarounds, backreferences: nothing needed
 

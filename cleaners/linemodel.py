@@ -107,7 +107,7 @@ def _comment_section_start(texts: Sequence[str]) -> int:
 
 
 def _ends_sentence(stripped: str) -> bool:
-    """Sentence punctuation, then only closing quotes and brackets: the regex
+    r"""Sentence punctuation, then only closing quotes and brackets: the regex
     ``[.!?…]["”’)\]]*$`` without scanning the whole line. (``stripped`` has no trailing
     whitespace, so ``$`` cannot match before a final newline.)"""
     core = stripped.rstrip(_CLOSERS)
