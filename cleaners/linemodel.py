@@ -54,9 +54,10 @@ class LineView:
 
 
 @lru_cache(maxsize=1)
-def _any_stopword() -> frozenset[str]:
-    """The words of every stoplist: only these tokens take part in the stoplist vote."""
-    return frozenset().union(*all_stoplists())
+def _any_stopword() -> dict[str, str]:
+    """The words of every stoplist (only these tokens take part in the stoplist vote), each
+    mapped to one shared copy of itself, so the memoised line shapes do not keep their own."""
+    return {word: word for word in frozenset().union(*all_stoplists())}
 
 
 def _document_stoplist(counts: Counter[str]) -> frozenset[str]:
@@ -125,7 +126,7 @@ def _link_like(text: str) -> bool:
     return ("@" in text or "://" in text or "www." in text or ".com" in text) and _URLISH.search(text) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineShape:
     """What a line's text alone says, computed once per distinct line (see :func:`line_shape`)."""
 
@@ -169,7 +170,8 @@ def line_shape(text: str) -> LineShape:
         1.0 if "|" in text or "›" in text or "»" in text else 0.0,
         min(sum(map(len, tokens)) / n, 15.0) / 15.0 if n else 0.0,
     )
-    stopwords = tuple(filter(_any_stopword().__contains__, map(str.casefold, tokens)))
+    stopword = _any_stopword()
+    stopwords = tuple(stopword[t] for t in map(str.casefold, tokens) if t in stopword)
     return LineShape(n, stopwords, values)
 
 
