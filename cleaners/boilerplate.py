@@ -30,18 +30,26 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+try:  # the regex parser, to find the literal text a phrase pattern needs (see required_literals)
+    from re import _constants as _sre, _parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover  (Python 3.10)
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
 from .linemodel import Layout, LineView, score_lines
 from .rules import load_rules
 from .templates import normalised_line
 
-_BLOCK = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w[\w'’.-]*")
 # Scripts written without spaces between words (Han, kana): about two characters a word.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=1 << 14)
 def word_count(text: str) -> int:
-    """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on)."""
+    """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on).
+
+    Memoised: each boilerplate pass splits the lines the previous pass kept again."""
     unspaced = len(_UNSPACED.findall(text))
     if not unspaced:
         return len(_WORD.findall(text))
@@ -74,6 +82,10 @@ class PhraseRule:
     name: str
     pattern: re.Pattern[str]
     max_words: int
+    #: Lowercase strings one of which the lowercased line contains whenever ``pattern``
+    #: matches it, or None (see :func:`required_literals`): most lines are ruled out by a
+    #: substring test instead of a regex search.
+    needs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,18 @@ class Rulebook:
     connectors: frozenset[str]
     dated_item: re.Pattern[str]
     thresholds: dict[str, Any]
+    #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
+    #: of any longer line), in rule order, so the per-line loop tests no bounds.
+    by_length: tuple[tuple[PhraseRule, ...], ...] = ()
+
+    def phrases_for(self, words: int) -> tuple[PhraseRule, ...]:
+        """The phrase rules that may decide a line of ``words`` words, in rule order."""
+        return self.by_length[min(words, len(self.by_length) - 1)]
+
+
+def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRule, ...], ...]:
+    longest = max((rule.max_words for rule in phrases), default=0)
+    return tuple(tuple(rule for rule in phrases if words <= rule.max_words) for words in range(longest + 2))
 
 
 @lru_cache(maxsize=4)
@@ -95,11 +119,12 @@ def rulebook(strictness: str) -> Rulebook:
         data = load_rules(category)
         if data.get("grows"):
             growing.add(category)
-        phrases.extend(
-            PhraseRule(category, p["name"], re.compile(p["pattern"]), p["max_words"]) for p in data["phrase"]
-        )
+        for p in data["phrase"]:
+            pattern = re.compile(p["pattern"])
+            phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
     return Rulebook(
         phrases=tuple(phrases),
+        by_length=_phrases_by_length(tuple(phrases)),
         growing=frozenset(growing),
         connectors=frozenset(structure["name_connectors"]),
         dated_item=re.compile(structure["dated_item_pattern"]),
@@ -108,10 +133,14 @@ def rulebook(strictness: str) -> Rulebook:
 
 
 def split_blocks(text: str) -> list[Block]:
-    return [
-        Block(i, m.start(), m.end(), m.group(), word_count(m.group()))
-        for i, m in enumerate(_BLOCK.finditer(text))
-    ]
+    """The non-empty lines of ``text`` (the matches of ``[^\\n]+``), with their spans."""
+    blocks: list[Block] = []
+    start = 0
+    for line in text.split("\n"):
+        if line:
+            blocks.append(Block(len(blocks), start, start + len(line), line, word_count(line)))
+        start += len(line) + 1
+    return blocks
 
 
 #: Given a line, why it is a site-template line ("in 9 of 10 documents from ..."), or None.
@@ -136,7 +165,7 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     if not blocks:
         return blocks
     t = book.thresholds
-    _apply_phrase_rules(blocks, book)
+    _apply_phrase_rules(blocks, strictness)
     if templates is not None:
         _site_template(blocks, templates)
     _tweet_bodies(blocks)
@@ -154,12 +183,109 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
 # --- pass 1: phrases -------------------------------------------------------------------
 
 
-def _apply_phrase_rules(blocks: list[Block], book: Rulebook) -> None:
+def _apply_phrase_rules(blocks: list[Block], strictness: str) -> None:
     for block in blocks:
-        for rule in book.phrases:
-            if block.words <= rule.max_words and rule.pattern.search(block.text):
-                block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
-                break
+        rule = _first_phrase_rule(block.text, block.words, strictness)
+        if rule is not None:
+            block.assign(rule.category, f"{rule.category}.{rule.name}", evidence=True)
+
+
+@lru_cache(maxsize=1 << 14)
+def _first_phrase_rule(text: str, words: int, strictness: str) -> PhraseRule | None:
+    """The first phrase rule that matches the line, if any.
+
+    Memoised on the line: the boilerplate passes re-classify the lines the previous pass
+    kept, and a site's widgets recur from page to page; the regex searches are the cost.
+    """
+    lowered = _lowered(text)
+    for rule in rulebook(strictness).phrases_for(words):
+        if rule.needs is not None and lowered is not None and not any(map(lowered.__contains__, rule.needs)):
+            continue
+        if rule.pattern.search(text):
+            return rule
+    return None
+
+
+# --- phrase prefilters ------------------------------------------------------------------
+#
+# A regex search scans the whole line; a substring test is several times faster. For an
+# unanchored phrase pattern, required_literals() reads off its parse tree a few literal
+# strings one of which any match must contain; a line that contains none of them (compared
+# lowercase) cannot match, so the pattern is not searched. This only skips searches that
+# would fail: which rule matches a line is unchanged.
+
+#: Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter
+#: (İ ı -> i, ſ -> s, K -> k; all of them, checked over every code point with Python 3.11's
+#: ``re``). ``str.lower`` does not map all of them to that letter, so a line holding one is
+#: searched with every pattern.
+_ODD_CASE = "\u0130\u0131\u017f\u212a"
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()``, in which every case-insensitive match of an ASCII literal is that
+    literal in lowercase; None when that does not hold (see ``_ODD_CASE``)."""
+    if not text.isascii() and any(c in text for c in _ODD_CASE):
+        return None
+    return text.lower()
+
+
+def _is_plain(code: int) -> bool:
+    """A literal character that stays itself, lowercased, in any line it matches: ASCII
+    (which lowers without context), or uncased (matched exactly even case-insensitively)."""
+    char = chr(code)
+    return char.isascii() or char.lower() == char == char.upper()
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lowercase strings one of which (lowercased) text contains whenever ``pattern``
+    matches it; None when the pattern is anchored at the start (its search is cheap
+    already) or no such strings are found."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & _sre.SRE_FLAG_LOCALE or parsed.data[:1] == [(_sre.AT, _sre.AT_BEGINNING)]:
+            return None
+        found = _sequence_literals(parsed.data)
+    except Exception:  # noqa: BLE001  (a parser this code does not know: no prefilter)
+        return None
+    return tuple(sorted(s.lower() for s in found)) if found else None
+
+
+def _sequence_literals(items: Any) -> set[str] | None:
+    """What a sequence of parsed regex items needs: its longest run of plain literal
+    characters, or the most selective need of one of its mandatory parts (a group, an
+    alternation whose every branch needs something, a repeat of at least one)."""
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL and _is_plain(arg):
+            run.append(chr(arg))
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        inner = _item_literals(op, arg)
+        if inner:
+            options.append(inner)
+    if run:
+        options.append({"".join(run)})
+    return max(options, key=lambda strings: min(map(len, strings)), default=None)
+
+
+_REPEATS = tuple(getattr(_sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre, name))
+_ATOMIC_GROUP = getattr(_sre, "ATOMIC_GROUP", object())  # Python >= 3.11
+
+
+def _item_literals(op: Any, arg: Any) -> set[str] | None:
+    if op is _sre.SUBPATTERN:
+        return _sequence_literals(arg[-1].data)
+    if op is _sre.BRANCH:
+        branches = [_sequence_literals(branch.data) for branch in arg[1]]
+        return None if not all(branches) else set().union(*branches)  # type: ignore[arg-type]
+    if op in _REPEATS and arg[0] >= 1:
+        return _sequence_literals(arg[2].data)
+    if op is _ATOMIC_GROUP:
+        return _sequence_literals(arg.data)
+    return None  # character sets, anchors, lookarounds, backreferences: nothing needed
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
@@ -300,7 +426,7 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
         if counts[key] >= 3:
             continue
         for other in blocks[block.index + 1 : block.index + 1 + window]:
-            if _open_to_teaser(other) and keys[other.index] == key:
+            if keys[other.index] == key and _open_to_teaser(other):
                 if block.index < body_start:
                     other.assign("navigation", "navigation.repeated_line")
                 else:

@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from importlib import resources
 from typing import Callable, Sequence
 
@@ -35,8 +35,7 @@ from .templates import normalised_line
 
 _TOKEN = re.compile(r"\w+")
 _URLISH = re.compile(r"https?://|www\.|\.com\b|@\w|\S+@\S+\.\w")
-_SENTENCE_END = re.compile(r"[.!?…][\"”’)\]]*$")
-_BULLET = re.compile(r"^\s*[-–—•*·▪►>]\s")
+_BULLET = re.compile(r"\s*[-–—•*·▪►>]\s")  # at the start of the line (used with .match)
 
 #: Categories whose phrase evidence is a feature of its own.
 EVIDENCE_CATEGORIES = (
@@ -54,12 +53,20 @@ class LineView:
     evidence: bool
 
 
-def _document_stoplist(tokens: list[str]) -> frozenset[str]:
-    """The stoplist that covers most of the document's tokens (its language, roughly)."""
-    counts = Counter(t.casefold() for t in tokens)
+@lru_cache(maxsize=1)
+def _any_stopword() -> dict[str, str]:
+    """The words of every stoplist (only these tokens take part in the stoplist vote), each
+    mapped to one shared copy of itself, so the memoised line shapes do not keep their own."""
+    return {word: word for word in frozenset().union(*all_stoplists())}
+
+
+def _document_stoplist(counts: Counter[str]) -> frozenset[str]:
+    """The stoplist that covers most of the document's tokens: its language, roughly.
+    ``counts``: how often each casefolded token occurs (tokens in no stoplist may be left
+    out, they count for none)."""
     best, best_hits = frozenset(), 0
     for stoplist in all_stoplists():
-        hits = sum(n for token, n in counts.items() if token in stoplist)
+        hits = sum(map(counts.__getitem__, stoplist.intersection(counts)))
         if hits > best_hits:
             best, best_hits = stoplist, hits
     return best
@@ -100,27 +107,72 @@ def _comment_section_start(texts: Sequence[str]) -> int:
     return len(texts)
 
 
-def _shape(text: str, tokens: list[str], stoplist: frozenset[str]) -> list[float]:
+def _ends_sentence(stripped: str) -> bool:
+    r"""Sentence punctuation, then only closing quotes and brackets: the regex
+    ``[.!?…]["”’)\]]*$`` without scanning the whole line. (``stripped`` has no trailing
+    whitespace, so ``$`` cannot match before a final newline.)"""
+    core = stripped.rstrip(_CLOSERS)
+    return bool(core) and core[-1] in _SENTENCE_MARKS
+
+
+_SENTENCE_MARKS = ".!?…"
+_CLOSERS = "\"”’)]"
+_STOPWORDS_SLOT = 7  # the one shape feature that depends on the document (its stoplist)
+
+
+def _link_like(text: str) -> bool:
+    """``_URLISH.search(text)``, skipped when the line holds none of the strings every
+    match contains (``://``, ``www.``, ``.com``, ``@``): most lines."""
+    return ("@" in text or "://" in text or "www." in text or ".com" in text) and _URLISH.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LineShape:
+    """What a line's text alone says, computed once per distinct line (see :func:`line_shape`)."""
+
+    tokens: int
+    #: The casefolded ``\w+`` tokens that are in some stoplist, repeats kept (for the
+    #: stoplist vote and the stopword share; other tokens count for no stoplist).
+    stopwords: tuple[str, ...]
+    #: ``SHAPE_NAMES`` values, with 0.0 in the stopword slot (filled in per document).
+    values: tuple[float, ...]
+
+    def features(self, stoplist: frozenset[str]) -> list[float]:
+        """The shape features of the line in a document whose stoplist is ``stoplist``."""
+        n = self.tokens
+        values = list(self.values)
+        values[_STOPWORDS_SLOT] = sum(map(stoplist.__contains__, self.stopwords)) / n if n else 0.0
+        return values
+
+
+@lru_cache(maxsize=1 << 14)
+def line_shape(text: str) -> LineShape:
+    """Memoised: the boilerplate passes score the lines the previous pass kept again, and a
+    site's widgets recur from page to page."""
+    tokens = _TOKEN.findall(text)
     n = len(tokens)
     words = text.split()
     stripped = text.rstrip()
-    alpha = [w for w in words if w[:1].isalpha()]
-    return [
+    initials = [w[0] for w in words if w[0].isalpha()]  # of the words that start with a letter
+    values = (
         math.log1p(n),
         1.0 if n <= 3 else 0.0,
         1.0 if n <= 8 else 0.0,
         1.0 if n >= 25 else 0.0,
-        1.0 if _SENTENCE_END.search(stripped) else 0.0,
+        1.0 if _ends_sentence(stripped) else 0.0,
         1.0 if stripped.endswith(":") else 0.0,
-        sum(w[0].isupper() for w in alpha) / len(alpha) if alpha else 0.0,
-        sum(t.casefold() in stoplist for t in tokens) / n if n else 0.0,
-        sum(t.isdigit() for t in tokens) / n if n else 0.0,
-        1.0 if _URLISH.search(text) else 0.0,
-        1.0 if _BULLET.search(text) else 0.0,
+        sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
+        0.0,  # _STOPWORDS_SLOT
+        sum(map(str.isdigit, tokens)) / n if n else 0.0,
+        1.0 if _link_like(text) else 0.0,
+        1.0 if _BULLET.match(text) else 0.0,
         1.0 if n >= 2 and text.upper() == text and any(c.isalpha() for c in text) else 0.0,
-        text.count("|") + text.count("›") + text.count("»") > 0 and 1.0 or 0.0,
-        min(sum(len(t) for t in tokens) / n, 15.0) / 15.0 if n else 0.0,
-    ]
+        1.0 if "|" in text or "›" in text or "»" in text else 0.0,
+        min(sum(map(len, tokens)) / n, 15.0) / 15.0 if n else 0.0,
+    )
+    stopword = _any_stopword()
+    stopwords = tuple(stopword[t] for t in map(str.casefold, tokens) if t in stopword)
+    return LineShape(n, stopwords, values)
 
 
 SHAPE_NAMES = (
@@ -176,14 +228,19 @@ class Layout:
         return "tail" if i > self.body_last else "body"
 
 
+#: The ``evidence_*`` features of a line, by the category of its evidence.
+_EVIDENCE_VALUES = {c: tuple(float(c == other) for other in EVIDENCE_CATEGORIES) for c in EVIDENCE_CATEGORIES}
+_NO_EVIDENCE = (0.0,) * len(EVIDENCE_CATEGORIES)
+
+
 def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]:
     """One feature vector per line, in ``FEATURE_NAMES`` order, and the page layout."""
     if not lines:
         return [], Layout(0, -1, 0)
-    token_lists = [_TOKEN.findall(line.text) for line in lines]
-    stoplist = _document_stoplist([t for tokens in token_lists for t in tokens])
-    shapes = [_shape(line.text, tokens, stoplist) for line, tokens in zip(lines, token_lists)]
-    lengths = [len(tokens) for tokens in token_lists]
+    line_shapes = [line_shape(line.text) for line in lines]
+    stoplist = _document_stoplist(Counter(chain.from_iterable(s.stopwords for s in line_shapes)))
+    shapes = [s.features(stoplist) for s in line_shapes]
+    lengths = [s.tokens for s in line_shapes]
     sentence = [s[4] > 0 for s in shapes]
     first, last = body_span(lengths, sentence)
     comments_from = _comment_section_start([line.text for line in lines])
@@ -194,6 +251,7 @@ def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]
     runs = _short_runs(lengths)
     doc_short = sum(n <= 8 for n in lengths) / len(lengths)
     doc_tokens = max(sum(lengths), 1)
+    doc_log_lines = math.log1p(len(lines))
     prose = [n if sentence[k] and n >= 12 else 0 for k, n in enumerate(lengths)]
     prose_lines_before = list(accumulate((n > 0 for n in prose), initial=0))
     prose_tokens_before = list(accumulate(prose, initial=0))
@@ -223,17 +281,17 @@ def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]
             shapes[i + 2][0] if i + 2 <= last_index else 0.0,
             math.log1p(runs[i]),
             doc_short,
-            math.log1p(len(lines)),
+            doc_log_lines,
             lengths[i] / doc_tokens,
             math.log1p(prose_lines_before[i]),
             math.log1p(total_lines - prose_lines_before[i + 1]),
             prose_tokens_before[i] / doc_tokens,
             (total_tokens - prose_tokens_before[i + 1]) / doc_tokens,
         ]
-        evidence = [float(line.evidence and line.category == c) for c in EVIDENCE_CATEGORIES]
+        evidence = _EVIDENCE_VALUES.get(line.category, _NO_EVIDENCE) if line.evidence else _NO_EVIDENCE
         short = shape[2]
         crosses = [short * before, short * after, shape[4] * (1.0 - shape[2]) * float(not before and not after)]
-        rows.append(shape + position + context + evidence + crosses)
+        rows.append([*shape, *position, *context, *evidence, *crosses])
     return rows, Layout(first, last, comments_from)
 
 
@@ -261,8 +319,11 @@ class LineModel:
 def _compiled(model: LineModel) -> Callable[[Sequence[float]], float]:
     """The ensemble as one generated function of nested ``if``s (about 6x faster than
     walking the node tuples). Same comparisons and the same additions in the same order,
-    so the scores are identical; the source holds only numbers read with int()/float()."""
-    source = ["def log_odds(x):", f"    z = {model.base!r}"]
+    so the scores are identical; the source holds only numbers read with int()/float().
+    Each feature the trees test is read into a local once (``x7 = x[7]``), not once per
+    node."""
+    used = sorted({node[0] for tree in model.trees for node in tree if node[0] >= 0})
+    source = ["def log_odds(x):", *(f"    x{f} = x[{f}]" for f in used), f"    z = {model.base!r}"]
 
     def emit(tree: tuple[tuple[int, float, int, int, float], ...], index: int, depth: int) -> None:
         feature, threshold, left, right, value = tree[index]
@@ -270,7 +331,7 @@ def _compiled(model: LineModel) -> Callable[[Sequence[float]], float]:
         if feature < 0:
             source.append(f"{pad}z += {value!r}")
             return
-        source.append(f"{pad}if x[{feature}] <= {threshold!r}:")
+        source.append(f"{pad}if x{feature} <= {threshold!r}:")
         emit(tree, left, depth + 1)
         source.append(f"{pad}else:")
         emit(tree, right, depth + 1)

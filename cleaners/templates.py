@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .rules import load_rules
 
-_NON_WORD = re.compile(r"\W+")
+_WORD_RUN = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,23 @@ def host_of(uri: str, url: str | None = None) -> str:
     return uri.rsplit("/", 1)[0] if "/" in uri else "."
 
 
+@lru_cache(maxsize=1 << 14)
 def normalised_line(line: str) -> str:
     """The casefolded words of ``line`` joined by single spaces: what counts as "the same
-    line" for site templates, repeated headlines and duplicate lines."""
-    return _NON_WORD.sub(" ", line.casefold()).strip()
+    line" for site templates, repeated headlines and duplicate lines.
+
+    Memoised: every line is normalised by the profile pass, the template check, the
+    repeated-headline rule and the line model, on each boilerplate pass, and template lines
+    recur across a site's documents. (Joining the word runs equals replacing the non-word
+    runs by spaces and stripping: no ``\\w`` character is whitespace.)"""
+    return " ".join(_WORD_RUN.findall(line.casefold()))
 
 
+@lru_cache(maxsize=1 << 14)
 def line_key(line: str) -> str | None:
-    """Hash of the normalised ``line``; None for lines too long to be template."""
+    """Hash of the normalised ``line``; None for lines too long to be template.
+
+    Memoised: the cleaning pass asks once per line and boilerplate pass."""
     words = normalised_line(line)
     if not words or words.count(" ") + 1 > settings().max_words:
         return None
