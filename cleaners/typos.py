@@ -30,8 +30,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, compress
-from typing import Any, Callable, Collection, Iterator, Sequence
+from itertools import accumulate, compress, filterfalse
+from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
 from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
@@ -53,25 +53,22 @@ KNOWN_CACHE_SIZE = 100_000
 class Lexicon:
     speller: SymSpell
     bigrams: dict[str, int]
-    #: ``knows`` with a bounded memory: the scan and the typo step ask about every distinct
-    #: word of every document, and most words recur across documents.
-    _known: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+    #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
+    #: distinct word of every document, and most words recur across documents.
+    knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_known", lru_cache(maxsize=KNOWN_CACHE_SIZE)(self._lookup))
+        object.__setattr__(self, "knows", lru_cache(maxsize=KNOWN_CACHE_SIZE)(self._knows))
 
     def count(self, word: str) -> int:
         return self.speller.words.get(word, 0)
 
-    def knows(self, word: str) -> bool:
+    def _knows(self, word: str) -> bool:
         """In the frequency list, or common enough on the web (wordfreq) to be a real word.
 
         symspellpy's list lacks most American spellings and modern vocabulary ("colors",
         "labor", "analytics", "backend"): on its own it made the corrector rewrite them.
         """
-        return self._known(word)
-
-    def _lookup(self, word: str) -> bool:
         lowered = word.lower()
         return lowered in self.speller.words or web_zipf(lowered) >= _settings()["dictionary"]["known_min_zipf"]
 
@@ -513,6 +510,27 @@ def _decide(
     return None
 
 
+@lru_cache(maxsize=1)
+def _never_correct() -> frozenset[str]:
+    return frozenset(_settings()["guards"]["never_correct"])
+
+
+def _candidate_words(words: Iterable[str], in_names: set[str], capitalised: Counter[str], lexicon: Lexicon) -> set[str]:
+    """The distinct ``words`` worth a second look: unknown to the dictionary, or (among
+    ``in_names``) a rare capitalised word inside a name of this document; never one with an
+    apostrophe or on the ``never_correct`` list.
+
+    A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
+    "Antony Blinken"): the rare capitalised words inside a name of this document get the
+    name-variant check too (not every capitalised word: that would cost a fifth more time).
+    """
+    names = _settings()["name_variant"]
+    rare_names = {w for w in in_names if len(w) >= names["min_length"] and capitalised[w] <= names["max_document_count"]}
+    unknown = set(filterfalse(lexicon.knows, words))
+    never = _never_correct()
+    return {w for w in unknown | rare_names if "'" not in w and "’" not in w and w.lower() not in never}
+
+
 def repair_typos(
     tracked: TrackedText,
     options: TypoOptions,
@@ -523,8 +541,6 @@ def repair_typos(
     if not options.enabled:
         return tracked, []
     lexicon = english_lexicon()
-    settings = _settings()
-    never = frozenset(settings["guards"]["never_correct"])
     text = tracked.text
     words, gaps = tokenise(text)
     # Each distinct word is judged once; most words of a document recur.
@@ -537,20 +553,8 @@ def repair_typos(
     evidence = profile if profile is not None else CorpusProfile.of_texts([text], lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
-    names = settings["name_variant"]
-    # A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
-    # "Antony Blinken"): the rare capitalised words inside a name of this document get the
-    # name-variant check too (not every capitalised word: that would cost a fifth more time).
     in_names = {w for pair in capitalised_pairs(words, gaps) for w in pair} if options.name_variants else set()
-
-    def is_candidate(word: str) -> bool:
-        if "'" in word or "’" in word or word.lower() in never:
-            return False
-        if word in in_names and len(word) >= names["min_length"] and evidence.capitalised[word] <= names["max_document_count"]:
-            return True
-        return not lexicon.knows(word)
-
-    candidates = {word for word in counts if is_candidate(word)}
+    candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
     for token in _unknown_tokens(text, words, gaps, candidates, skip):
