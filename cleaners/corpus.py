@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress
 from operator import and_
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from .templates import document_keys, line_key, template_detail
 
@@ -38,6 +38,11 @@ _NON_SPACE = re.compile(r"\S*")
 #: Counts kept in a merged profile are pruned to entries seen at least this often once the
 #: profile grows past this size, which bounds memory on very large runs.
 MAX_ENTRIES = 2_000_000
+
+#: Answers a profile remembers (:meth:`CorpusProfile.derived`) before it forgets them all.
+MAX_DERIVED = 100_000
+
+_T = TypeVar("_T")
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
@@ -113,16 +118,46 @@ class CorpusProfile:
     unknown_lower: Counter[str] = field(default_factory=Counter)
     host_documents: Counter[str] = field(default_factory=Counter)
     host_lines: Counter[str] = field(default_factory=Counter)
+    #: See :meth:`derived`; never pickled, emptied whenever the counts change.
+    _derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, remembered under ``key`` until the counts change (through
+        :meth:`add_text`; :meth:`merge` makes a new profile).
+
+        The cleaning pass asks the same questions of the run profile document after
+        document ("which spellings one edit away from 'Vladmir' does the run know?");
+        ``compute`` must depend only on the counts and on ``key``, so that no answer
+        depends on which documents came first. Bounded: past :data:`MAX_DERIVED` answers,
+        all are dropped. Safe across threads (the worst case is an answer computed twice).
+        """
+        try:
+            return self._derived[key]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self._derived) >= MAX_DERIVED:
+            self._derived.clear()
+        self._derived[key] = value
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"}  # a cache, not data
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._derived = {}
 
     def add_text(self, text: str, is_known: Callable[[str], bool], host: str | None = None) -> None:
         """Count one document (each distinct token once per document for unknown words).
 
         With ``host``, also count the document's distinct lines for that host (site templates).
         """
+        self._derived.clear()
         self.documents += 1
         if host is not None:
             self.host_documents[host] += 1
-            self.host_lines.update(f"{host}\t{key}" for key in document_keys(text))
+            self.host_lines.update(map(f"{host}\t".__add__, document_keys(text)))
         tokens, gaps = tokenise(text)
         # Each distinct token is judged once: a document repeats most of its words.
         counts = Counter(tokens)
@@ -148,6 +183,7 @@ class CorpusProfile:
         return merged
 
     def _prune(self) -> None:
+        self._derived.clear()
         for counter in (self.capitalised, self.name_pairs, self.unknown_lower, self.host_lines):
             if len(counter) > MAX_ENTRIES:
                 for key in [k for k, v in counter.items() if v < 2]:

@@ -429,20 +429,41 @@ def _name_slip(name: str, candidate: str) -> bool:
     return not _other_form(name, candidate) and slip_kind(name.lower(), candidate.lower()) is not None
 
 
-def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str | None:
-    """The dominant spelling one edit away from ``token`` in the run's ``names``, or None.
+def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
+    """The dominant spelling one edit away from ``token`` that the run also writes next to
+    the same neighbouring name, or None."""
+    name = token.text
+    # The same names come back document after document: the run profile remembers them.
+    spellings = evidence.derived(("dominant spellings", name), lambda: _dominant_spellings(name, evidence.capitalised))
+    if not spellings:
+        return None
+    pairs = evidence.name_pairs
+    passing = [
+        (count, candidate)
+        for count, candidate, need_context in spellings
+        if max(
+            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
+            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
+        )
+        >= need_context
+    ]
+    return _most_frequent(name, passing)
+
+
+def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str, int], ...]:
+    """The spellings one edit away from ``name`` that dominate it in ``names``, each with
+    its count and the context count it needs: (count, spelling, need_context).
 
     The one-edit spellings are looked up in ``names`` all at once (a set intersection), not
     one by one: a name has hundreds of them and nearly all are unknown to the run.
     """
     s = _settings()["name_variant"]
-    name = token.text
     found = names.keys() & _one_edit_spellings(name)
     found.discard(name)
     if not found:
-        return None
+        return ()
     own = names.get(name, 0)
-    passing: list[tuple[int, str]] = []
+    dominant: list[tuple[int, str, int]] = []
     for candidate in found:
         if not candidate[:1].isupper():
             continue
@@ -456,15 +477,9 @@ def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str
             (s["min_dominant_count"], s["dominance_ratio"], s["min_context_count"]) if slip
             else (s["variant_min_count"], s["variant_ratio"], s["variant_min_context"])
         )
-        if count < need_count or count < need_ratio * max(own, 1):
-            continue
-        context = max(
-            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
-            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
-        )
-        if context >= need_context:
-            passing.append((count, candidate))
-    return _most_frequent(name, passing)
+        if count >= need_count and count >= need_ratio * max(own, 1):
+            dominant.append((count, candidate, need_context))
+    return tuple(dominant)
 
 
 def _most_frequent(name: str, passing: Sequence[tuple[int, str]]) -> str | None:
@@ -505,7 +520,7 @@ def _decide(
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
     names = settings["name_variant"]
     if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word.lower()] <= names["max_document_count"]:
-        variant = _name_variant(token, evidence.capitalised, evidence.name_pairs)
+        variant = _name_variant(token, evidence)
         return ProposedEdit(0, 0, variant, "name_variant", "name_variant.dominant_spelling") if variant else None
     return None
 
