@@ -561,9 +561,7 @@ def repair_typos(
     # Each distinct word is judged once; most words of a document recur.
     counts = Counter(words)
     # Counted case-blind: "baggu" next to "Baggu", "json" next to "JSON" is a name or a term.
-    in_doc: Counter[str] = Counter()
-    for word, n in counts.items():
-        in_doc[word.lower()] += n
+    in_doc = Counter(map(str.lower, words))
     # The run profile already counts this document; without one, the document stands alone.
     evidence = profile if profile is not None else CorpusProfile.of_texts([text], lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
