@@ -153,12 +153,15 @@ class CorpusProfile:
 
         With ``host``, also count the document's distinct lines for that host (site templates).
         """
-        self._derived.clear()
-        self.documents += 1
         if host is not None:
             self.host_documents[host] += 1
             self.host_lines.update(map(f"{host}\t".__add__, document_keys(text)))
-        tokens, gaps = tokenise(text)
+        self.add_words(*tokenise(text), is_known)
+
+    def add_words(self, tokens: Sequence[str], gaps: Sequence[str], is_known: Callable[[str], bool]) -> None:
+        """:meth:`add_text` (without a host) for a document already split by :func:`tokenise`."""
+        self._derived.clear()
+        self.documents += 1
         # Each distinct token is judged once: a document repeats most of its words.
         counts = Counter(tokens)
         capitalised = {token: n for token, n in counts.items() if is_capitalised(token)}

@@ -563,10 +563,17 @@ def repair_typos(
     # Counted case-blind: "baggu" next to "Baggu", "json" next to "JSON" is a name or a term.
     in_doc = Counter(map(str.lower, words))
     # The run profile already counts this document; without one, the document stands alone.
-    evidence = profile if profile is not None else CorpusProfile.of_texts([text], lexicon.knows)
+    evidence = profile
+    if evidence is None:
+        evidence = CorpusProfile()
+        evidence.add_words(words, gaps, lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
-    in_names = {w for pair in capitalised_pairs(words, gaps) for w in pair} if options.name_variants else set()
+    in_names = (
+        {w for pair in capitalised_pairs(words, gaps, filter(is_capitalised, counts)) for w in pair}
+        if options.name_variants
+        else set()
+    )
     candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
