@@ -13,19 +13,57 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from itertools import compress
+from operator import and_
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 from .templates import document_keys, line_key, template_detail
 
 #: A word: letters, with inner apostrophes ("Biden’s" is one token).
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
+#: :data:`WORD` as a group: ``split`` yields the text between words and the words in one pass.
+_WORD_AND_GAPS = re.compile(f"({WORD.pattern})")
+
 #: Text where tokens must not be corrected: URLs, e-mail addresses, @handles, #tags.
 PROTECTED = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|[@#]\w+|\w+\.(?:com|org|net|co|io)\b\S*")
+
+#: What every :data:`PROTECTED` match holds: "://" or "www." (a URL), "@" (an address or a
+#: handle), "#" (a tag), or a dot before a domain ending (``\w+.com``).
+_PROTECTED_MARK = re.compile(r"[@#]|://|www\.|\.(?:co|org|net|io)")
+
+#: The rest of a run of non-space characters.
+_NON_SPACE = re.compile(r"\S*")
 
 #: Counts kept in a merged profile are pruned to entries seen at least this often once the
 #: profile grows past this size, which bounds memory on very large runs.
 MAX_ENTRIES = 2_000_000
+
+#: Answers a profile remembers (:meth:`CorpusProfile.derived`) before it forgets them all.
+MAX_DERIVED = 100_000
+
+_T = TypeVar("_T")
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of ``PROTECTED.finditer(text)``, found about ten times faster.
+
+    ``PROTECTED`` tries four patterns at every character of the text. Yet every match lies
+    inside one run of non-space characters holding a :data:`_PROTECTED_MARK`, and nothing
+    outside that run can change it (``\\S`` and ``\\b`` stop at a space as at the end of
+    the text), so only those runs, usually a handful per document, are searched.
+    """
+    spans: list[tuple[int, int]] = []
+    run_end = 0
+    for mark in _PROTECTED_MARK.finditer(text):
+        if mark.start() < run_end:
+            continue  # in the run just searched
+        run_start = mark.start()
+        while run_start > 0 and not text[run_start - 1].isspace():  # isspace() is exactly \s
+            run_start -= 1
+        run_end = _NON_SPACE.match(text, mark.start()).end()
+        spans.extend(m.span() for m in PROTECTED.finditer(text, run_start, run_end))
+    return spans
 
 
 def is_capitalised(token: str) -> bool:
@@ -36,14 +74,38 @@ def is_capitalised(token: str) -> bool:
 _NAME_BREAK = re.compile(r"[.!?;:,()\[\]\"“”|]\s|\n")
 
 
+def tokenise(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text`` (``WORD.findall``) and the gaps around them (``WORD.split``:
+    ``gaps[i]`` lies just before ``words[i]``, ``gaps[-1]`` after the last word), in one
+    regular-expression pass, for steps that need both and would otherwise scan twice."""
+    parts = _WORD_AND_GAPS.split(text)
+    return parts[1::2], parts[0::2]
+
+
 def capitalised_runs(text: str) -> Iterable[tuple[str, str]]:
     """Adjacent capitalised word pairs ("Vladimir", "Putin") within a clause: "on Monday.
     Antony" is no pair, so a weekday never vouches for a spelling of the name after it."""
-    for clause in _NAME_BREAK.split(text):
-        tokens = WORD.findall(clause)
-        for left, right in zip(tokens, tokens[1:]):
-            if is_capitalised(left) and is_capitalised(right):
-                yield left, right
+    yield from capitalised_pairs(*tokenise(text))
+
+
+def capitalised_pairs(
+    tokens: Sequence[str], gaps: Sequence[str], capitalised: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """:func:`capitalised_runs` for text already split by :func:`tokenise`; ``capitalised``
+    optionally names the distinct capitalised tokens, when the caller knows them already.
+
+    Tokenising once per document and testing each distinct word once (not every
+    occurrence) is what makes this cheap. A clause break never touches a letter, so two
+    neighbouring tokens share a clause exactly when the gap between them holds no break.
+    """
+    caps = set(capitalised) if capitalised is not None else {t for t in set(tokens) if is_capitalised(t)}
+    flags = list(map(caps.__contains__, tokens))
+    pairs: list[tuple[str, str]] = []
+    for i in compress(range(1, len(tokens)), map(and_, flags, flags[1:])):
+        gap = gaps[i]
+        if gap == " " or not _NAME_BREAK.search(gap):
+            pairs.append((tokens[i - 1], tokens[i]))
+    return pairs
 
 
 @dataclass
@@ -56,24 +118,60 @@ class CorpusProfile:
     unknown_lower: Counter[str] = field(default_factory=Counter)
     host_documents: Counter[str] = field(default_factory=Counter)
     host_lines: Counter[str] = field(default_factory=Counter)
+    #: See :meth:`derived`; never pickled, emptied whenever the counts change.
+    _derived: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, remembered under ``key`` until the counts change (through
+        :meth:`add_text`; :meth:`merge` makes a new profile).
+
+        The cleaning pass asks the same questions of the run profile document after
+        document ("which spellings one edit away from 'Vladmir' does the run know?");
+        ``compute`` must depend only on the counts and on ``key``, so that no answer
+        depends on which documents came first. Bounded: past :data:`MAX_DERIVED` answers,
+        all are dropped. Safe across threads (the worst case is an answer computed twice).
+        """
+        try:
+            return self._derived[key]
+        except KeyError:
+            pass
+        value = compute()
+        if len(self._derived) >= MAX_DERIVED:
+            self._derived.clear()
+        self._derived[key] = value
+        return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"}  # a cache, not data
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._derived = {}
 
     def add_text(self, text: str, is_known: Callable[[str], bool], host: str | None = None) -> None:
         """Count one document (each distinct token once per document for unknown words).
 
         With ``host``, also count the document's distinct lines for that host (site templates).
         """
-        self.documents += 1
         if host is not None:
             self.host_documents[host] += 1
-            self.host_lines.update(f"{host}\t{key}" for key in document_keys(text))
+            self.host_lines.update(map(f"{host}\t".__add__, document_keys(text)))
+        self.add_words(*tokenise(text), is_known)
+
+    def add_words(self, tokens: Sequence[str], gaps: Sequence[str], is_known: Callable[[str], bool]) -> None:
+        """:meth:`add_text` (without a host) for a document already split by :func:`tokenise`."""
+        self._derived.clear()
+        self.documents += 1
+        # Each distinct token is judged once: a document repeats most of its words.
+        counts = Counter(tokens)
+        capitalised = {token: n for token, n in counts.items() if is_capitalised(token)}
+        self.capitalised.update(capitalised)
         unknown: set[str] = set()
-        for token in WORD.findall(text):
-            if is_capitalised(token):
-                self.capitalised[token] += 1
-            elif token.islower() and not is_known(token):
+        for token in counts:  # first-seen order, as before: the set (and counter) order stays the same
+            if token not in capitalised and token.islower() and not is_known(token):
                 unknown.add(token)
         self.unknown_lower.update(unknown)
-        self.name_pairs.update(f"{a} {b}" for a, b in capitalised_runs(text))
+        self.name_pairs.update(f"{a} {b}" for a, b in capitalised_pairs(tokens, gaps, capitalised))
 
     def merge(self, other: "CorpusProfile") -> "CorpusProfile":
         merged = CorpusProfile(
@@ -88,6 +186,7 @@ class CorpusProfile:
         return merged
 
     def _prune(self) -> None:
+        self._derived.clear()
         for counter in (self.capitalised, self.name_pairs, self.unknown_lower, self.host_lines):
             if len(counter) > MAX_ENTRIES:
                 for key in [k for k, v in counter.items() if v < 2]:

@@ -28,30 +28,42 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Sequence
+from itertools import accumulate, compress, filterfalse
+from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
 from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
 
 from .config import TypoOptions
-from .corpus import PROTECTED, WORD, CorpusProfile, capitalised_runs, is_capitalised
+from .corpus import CorpusProfile, capitalised_pairs, is_capitalised, protected_spans, tokenise
 from .edits import ProposedEdit, apply_edits
 from .record import Edit
 from .rules import load_rules
 from .textmap import TrackedText
 
 
+#: Distinct tokens whose "known?" answer a lexicon remembers (some 250 bytes each, so
+#: about 25 MB at most): enough for the everyday vocabulary of a whole run.
+KNOWN_CACHE_SIZE = 100_000
+
+
 @dataclass(frozen=True)
 class Lexicon:
     speller: SymSpell
     bigrams: dict[str, int]
+    #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
+    #: distinct word of every document, and most words recur across documents.
+    knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "knows", lru_cache(maxsize=KNOWN_CACHE_SIZE)(self._knows))
 
     def count(self, word: str) -> int:
         return self.speller.words.get(word, 0)
 
-    def knows(self, word: str) -> bool:
+    def _knows(self, word: str) -> bool:
         """In the frequency list, or common enough on the web (wordfreq) to be a real word.
 
         symspellpy's list lacks most American spellings and modern vocabulary ("colors",
@@ -138,9 +150,6 @@ def _settings() -> dict[str, Any]:
     return load_rules("typos")
 
 
-_LINE = re.compile(r"[^\n]+")
-
-
 @dataclass(frozen=True)
 class Token:
     text: str
@@ -151,28 +160,41 @@ class Token:
 
 
 def _unknown_tokens(
-    text: str, is_candidate: Callable[[str], bool], skip: Sequence[tuple[int, int]] = ()
+    text: str,
+    words: Sequence[str],
+    gaps: Sequence[str],
+    candidates: Collection[str],
+    skip: Sequence[tuple[int, int]] = (),
 ) -> Iterator[Token]:
-    """Tokens worth a second look: ``is_candidate`` words outside URLs, handles and the
-    ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names)."""
+    """Tokens worth a second look: ``candidates`` words outside URLs, handles and the
+    ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names).
+
+    ``words`` and ``gaps`` are ``text`` split by :func:`~cleaners.corpus.tokenise`;
+    neighbours (``prev``, ``next``) are words of the same line.
+    """
     protected: list[tuple[int, int]] | None = None
-    for line in _LINE.finditer(text):
-        matches = list(WORD.finditer(line.group()))
-        for i, m in enumerate(matches):
-            if not is_candidate(m.group()):
-                continue
-            start, end = line.start() + m.start(), line.start() + m.end()
-            before = text[start - 1] if start > 0 else " "
-            after = text[end] if end < len(text) else " "
-            if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
-                continue
-            if protected is None:
-                protected = [(p.start(), p.end()) for p in PROTECTED.finditer(text)] + list(skip)
-            if any(s <= start < e for s, e in protected):
-                continue
-            prev = matches[i - 1].group() if i > 0 else None
-            nxt = matches[i + 1].group() if i + 1 < len(matches) else None
-            yield Token(m.group(), start, end, prev, nxt)
+    flags = map(candidates.__contains__, words)
+    positions: list[int] = []
+    for i in compress(range(len(words)), flags):
+        if not positions:
+            # Offsets of every gap and word end: positions[2 * i] is where word i starts.
+            parts = [""] * (len(gaps) + len(words))
+            parts[::2], parts[1::2] = gaps, words
+            positions = list(accumulate(map(len, parts)))
+        word = words[i]
+        start = positions[2 * i]
+        end = start + len(word)
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
+            continue
+        if protected is None:
+            protected = protected_spans(text) + list(skip)
+        if any(s <= start < e for s, e in protected):
+            continue
+        prev = words[i - 1] if i > 0 and "\n" not in gaps[i] else None
+        nxt = words[i + 1] if i + 1 < len(words) and "\n" not in gaps[i + 1] else None
+        yield Token(word, start, end, prev, nxt)
 
 
 def _is_regional_variant(token: str, candidate: str) -> bool:
@@ -371,6 +393,26 @@ def _edits1(word: str) -> set[str]:
     return deletes | transposes | replaces | inserts
 
 
+_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _one_edit_spellings(word: str) -> set[str]:
+    """The same set as :func:`_edits1` (which also fixes the order of ties), built about
+    twice as fast: one set, each string formatted in one go, no intermediate sets."""
+    letters = _ALPHABET.union(word.lower())
+    spellings: set[str] = set()
+    for i in range(len(word) + 1):
+        head, tail = word[:i], word[i:]
+        spellings.update([f"{head}{ch}{tail}" for ch in letters])  # insertions
+        if tail:
+            rest = tail[1:]
+            spellings.add(head + rest)  # deletion
+            spellings.update([f"{head}{ch}{rest}" for ch in letters])  # substitutions
+            if rest:
+                spellings.add(f"{head}{rest[0]}{tail[0]}{rest[1:]}")  # transposition
+    return spellings
+
+
 def _other_form(name: str, candidate: str) -> bool:
     """Another form of the same name, never a slip: case only ("HubSpot"/"Hubspot"), a
     plural or possessive "s" ("Blancs"), a capital added or dropped ("ArtX")."""
@@ -387,32 +429,70 @@ def _name_slip(name: str, candidate: str) -> bool:
     return not _other_form(name, candidate) and slip_kind(name.lower(), candidate.lower()) is not None
 
 
-def _name_variant(token: Token, names: Counter[str], pairs: Counter[str]) -> str | None:
+def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
+    """The dominant spelling one edit away from ``token`` that the run also writes next to
+    the same neighbouring name, or None."""
+    name = token.text
+    # The same names come back document after document: the run profile remembers them.
+    spellings = evidence.derived(("dominant spellings", name), lambda: _dominant_spellings(name, evidence.capitalised))
+    if not spellings:
+        return None
+    pairs = evidence.name_pairs
+    passing = [
+        (count, candidate)
+        for count, candidate, need_context in spellings
+        if max(
+            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
+            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
+        )
+        >= need_context
+    ]
+    return _most_frequent(name, passing)
+
+
+def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str, int], ...]:
+    """The spellings one edit away from ``name`` that dominate it in ``names``, each with
+    its count and the context count it needs: (count, spelling, need_context).
+
+    The one-edit spellings are looked up in ``names`` all at once (a set intersection), not
+    one by one: a name has hundreds of them and nearly all are unknown to the run.
+    """
     s = _settings()["name_variant"]
-    own = names.get(token.text, 0)
-    best: tuple[int, str] | None = None
-    for candidate in _edits1(token.text):
-        if candidate == token.text or not candidate[:1].isupper():
+    found = names.keys() & _one_edit_spellings(name)
+    found.discard(name)
+    if not found:
+        return ()
+    own = names.get(name, 0)
+    dominant: list[tuple[int, str, int]] = []
+    for candidate in found:
+        if not candidate[:1].isupper():
             continue
         count = names.get(candidate, 0)
-        if not count or _other_form(token.text, candidate):
+        if not count or _other_form(name, candidate):
             continue
         # A keyboard slip needs a dominant spelling; any other one-letter variant
         # ("Anthony" beside "Antony") an overwhelming one, in the same name.
-        slip = _name_slip(token.text, candidate)
+        slip = _name_slip(name, candidate)
         need_count, need_ratio, need_context = (
             (s["min_dominant_count"], s["dominance_ratio"], s["min_context_count"]) if slip
             else (s["variant_min_count"], s["variant_ratio"], s["variant_min_context"])
         )
-        if count < need_count or count < need_ratio * max(own, 1):
-            continue
-        context = max(
-            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
-            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
-        )
-        if context >= need_context and (best is None or count > best[0]):
-            best = (count, candidate)
-    return best[1] if best else None
+        if count >= need_count and count >= need_ratio * max(own, 1):
+            dominant.append((count, candidate, need_context))
+    return tuple(dominant)
+
+
+def _most_frequent(name: str, passing: Sequence[tuple[int, str]]) -> str | None:
+    """The spelling with the highest count; on a tie, the first in :func:`_edits1`'s order
+    (the order in which the spellings were once tried one by one, kept so that results
+    stay the same)."""
+    if not passing:
+        return None
+    top = max(count for count, _ in passing)
+    tied = {candidate for count, candidate in passing if count == top}
+    if len(tied) == 1:
+        return tied.pop()
+    return next(candidate for candidate in _edits1(name) if candidate in tied)
 
 
 def _decide(
@@ -440,9 +520,30 @@ def _decide(
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
     names = settings["name_variant"]
     if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word.lower()] <= names["max_document_count"]:
-        variant = _name_variant(token, evidence.capitalised, evidence.name_pairs)
+        variant = _name_variant(token, evidence)
         return ProposedEdit(0, 0, variant, "name_variant", "name_variant.dominant_spelling") if variant else None
     return None
+
+
+@lru_cache(maxsize=1)
+def _never_correct() -> frozenset[str]:
+    return frozenset(_settings()["guards"]["never_correct"])
+
+
+def _candidate_words(words: Iterable[str], in_names: set[str], capitalised: Counter[str], lexicon: Lexicon) -> set[str]:
+    """The distinct ``words`` worth a second look: unknown to the dictionary, or (among
+    ``in_names``) a rare capitalised word inside a name of this document; never one with an
+    apostrophe or on the ``never_correct`` list.
+
+    A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
+    "Antony Blinken"): the rare capitalised words inside a name of this document get the
+    name-variant check too (not every capitalised word: that would cost a fifth more time).
+    """
+    names = _settings()["name_variant"]
+    rare_names = {w for w in in_names if len(w) >= names["min_length"] and capitalised[w] <= names["max_document_count"]}
+    unknown = set(filterfalse(lexicon.knows, words))
+    never = _never_correct()
+    return {w for w in unknown | rare_names if "'" not in w and "’" not in w and w.lower() not in never}
 
 
 def repair_typos(
@@ -455,33 +556,31 @@ def repair_typos(
     if not options.enabled:
         return tracked, []
     lexicon = english_lexicon()
-    settings = _settings()
-    never = frozenset(settings["guards"]["never_correct"])
+    text = tracked.text
+    words, gaps = tokenise(text)
+    # Each distinct word is judged once; most words of a document recur.
+    counts = Counter(words)
     # Counted case-blind: "baggu" next to "Baggu", "json" next to "JSON" is a name or a term.
-    in_doc = Counter(word.lower() for word in WORD.findall(tracked.text))
+    in_doc = Counter(map(str.lower, words))
     # The run profile already counts this document; without one, the document stands alone.
-    evidence = profile if profile is not None else CorpusProfile.of_texts([tracked.text], lexicon.knows)
+    evidence = profile
+    if evidence is None:
+        evidence = CorpusProfile()
+        evidence.add_words(words, gaps, lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
-    names = settings["name_variant"]
-    # A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
-    # "Antony Blinken"): the rare capitalised words inside a name of this document get the
-    # name-variant check too (not every capitalised word: that would cost a fifth more time).
-    in_names = {w for pair in capitalised_runs(tracked.text) for w in pair} if options.name_variants else set()
-
-    def is_candidate(word: str) -> bool:
-        if "'" in word or "’" in word or word.lower() in never:
-            return False
-        if word in in_names and len(word) >= names["min_length"] and evidence.capitalised[word] <= names["max_document_count"]:
-            return True
-        return not lexicon.knows(word)
-
+    in_names = (
+        {w for pair in capitalised_pairs(words, gaps, filter(is_capitalised, counts)) for w in pair}
+        if options.name_variants
+        else set()
+    )
+    candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
-    for token in _unknown_tokens(tracked.text, is_candidate, skip):
+    for token in _unknown_tokens(text, words, gaps, candidates, skip):
         key = (token.text, token.prev, token.next)
         if key not in decided:
-            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, tracked.text)
+            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, text)
         edit = decided[key]
         if edit is not None:
             proposed.append(ProposedEdit(token.start, token.end, edit.replacement, edit.kind, edit.rule))
