@@ -383,22 +383,12 @@ def _in_code(text: str, token: Token) -> bool:
     return len(marks) >= _settings()["typo"]["code"]["min_marks"]
 
 
-def _edits1(word: str) -> set[str]:
-    letters = {ch for ch in word.lower()} | set("abcdefghijklmnopqrstuvwxyz")
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in letters}
-    inserts = {a + c + b for a, b in splits for c in letters}
-    return deletes | transposes | replaces | inserts
-
-
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 def _one_edit_spellings(word: str) -> set[str]:
-    """The same set as :func:`_edits1` (which also fixes the order of ties), built about
-    twice as fast: one set, each string formatted in one go, no intermediate sets."""
+    """Every string one deletion, transposition, substitution or insertion away from
+    ``word`` (letters a-z and the word's own): one set, each string formatted in one go."""
     letters = _ALPHABET.union(word.lower())
     spellings: set[str] = set()
     for i in range(len(word) + 1):
@@ -447,7 +437,7 @@ def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
         )
         >= need_context
     ]
-    return _most_frequent(name, passing)
+    return _most_frequent(passing)
 
 
 def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str, int], ...]:
@@ -482,17 +472,17 @@ def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str,
     return tuple(dominant)
 
 
-def _most_frequent(name: str, passing: Sequence[tuple[int, str]]) -> str | None:
-    """The spelling with the highest count; on a tie, the first in :func:`_edits1`'s order
-    (the order in which the spellings were once tried one by one, kept so that results
-    stay the same)."""
+def _most_frequent(passing: Sequence[tuple[int, str]]) -> str | None:
+    """The spelling with the highest count; None on a tie, since the name is then ambiguous.
+
+    (Picking one of the tied spellings by set iteration order made the answer depend on
+    the process's string-hash seed: two workers could correct the same name differently.)
+    """
     if not passing:
         return None
     top = max(count for count, _ in passing)
-    tied = {candidate for count, candidate in passing if count == top}
-    if len(tied) == 1:
-        return tied.pop()
-    return next(candidate for candidate in _edits1(name) if candidate in tied)
+    tied = [candidate for count, candidate in passing if count == top]
+    return tied[0] if len(tied) == 1 else None
 
 
 def _decide(
