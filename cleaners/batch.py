@@ -148,7 +148,7 @@ def profile_shard(uris: Sequence[str], config: CleanConfig | None = None) -> Cor
 def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
     merged = CorpusProfile()
     for profile in profiles:
-        merged = merged.merge(profile)
+        merged.absorb(profile)
     return merged
 
 

@@ -123,7 +123,7 @@ class CorpusProfile:
 
     def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()``, remembered under ``key`` until the counts change (through
-        :meth:`add_text`; :meth:`merge` makes a new profile).
+        :meth:`add_text` or :meth:`absorb`).
 
         The cleaning pass asks the same questions of the run profile document after
         document ("which spellings one edit away from 'Vladmir' does the run know?");
@@ -173,17 +173,20 @@ class CorpusProfile:
         self.unknown_lower.update(unknown)
         self.name_pairs.update(f"{a} {b}" for a, b in capitalised_pairs(tokens, gaps, capitalised))
 
-    def merge(self, other: "CorpusProfile") -> "CorpusProfile":
-        merged = CorpusProfile(
-            documents=self.documents + other.documents,
-            capitalised=self.capitalised + other.capitalised,
-            name_pairs=self.name_pairs + other.name_pairs,
-            unknown_lower=self.unknown_lower + other.unknown_lower,
-            host_documents=self.host_documents + other.host_documents,
-            host_lines=self.host_lines + other.host_lines,
-        )
-        merged._prune()
-        return merged
+    def absorb(self, other: "CorpusProfile") -> "CorpusProfile":
+        """Add ``other``'s counts to this profile, in place; returns self.
+
+        Merging shard after shard into one profile, rather than building a new one each
+        time, keeps a long run's memory from fragmenting into copies of the counters.
+        """
+        self.documents += other.documents
+        self.capitalised.update(other.capitalised)
+        self.name_pairs.update(other.name_pairs)
+        self.unknown_lower.update(other.unknown_lower)
+        self.host_documents.update(other.host_documents)
+        self.host_lines.update(other.host_lines)
+        self._prune()
+        return self
 
     def _prune(self) -> None:
         self._derived.clear()

@@ -125,7 +125,7 @@ def _scan(pool: TaskRunner, inputs: list[str], shard_size: int, config: CleanCon
     for done, future in enumerate(as_finished(futures), start=1):
         scan = future.result()
         documents[index_of[future.task_run_id]] = scan.documents
-        profile = profile.merge(scan.profile)  # sums of counts: the same in any completion order
+        profile.absorb(scan.profile)  # sums of counts: the same in any completion order
         _report("scan", done, len(groups))
     return [doc for shard in documents for doc in shard], profile
 
