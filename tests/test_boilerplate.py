@@ -204,3 +204,43 @@ def test_too_few_documents_of_a_site_make_no_template(tmp_path):
     uris = _site(tmp_path, 4)
     records = _clean_site(tmp_path, uris)
     assert not any(r["rule"] == "navigation.site_template" for record in records for r in record["removed"])
+
+
+# --- phrase prefilter ------------------------------------------------------------------
+
+
+def _bench_lines(limit: int = 300) -> list[str]:
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    if BENCH.exists():
+        with gzip.open(BENCH / "scrapinghub.jsonl.gz", "rt", encoding="utf-8") as rows:
+            for i, row in enumerate(map(json.loads, rows)):
+                if i == limit:
+                    break
+                lines += (row["scraped_text"] or "").splitlines()
+    return [line for line in lines if line.strip()]
+
+
+def test_the_phrase_prefilter_never_skips_a_line_its_pattern_matches():
+    """The substring prefilter only saves searches that would fail: over real lines, their
+    upper-case and title-case forms, and lines holding the characters that ignore-case
+    patterns match to ASCII letters (K, ſ, İ, ı), every match has one of the rule's needs."""
+    from cleaners.boilerplate import _first_phrase_rule, _lowered, rulebook
+
+    book = rulebook("balanced")
+    lines = _bench_lines()
+    lines += [line.upper() for line in lines[:2000]] + [line.title() for line in lines[:2000]]
+    lines += ["Sign up for our \u212aeeping newsletter", "\u017fubscribe to our newsletter", "READ MORE \u0130N \u0131T"]
+    checked = matched = 0
+    for line in lines:
+        lowered = _lowered(line)
+        for rule in book.phrases:
+            if rule.needs is None or not rule.pattern.search(line):
+                continue
+            matched += 1
+            assert lowered is None or any(need in lowered for need in rule.needs), (rule.name, line)
+        checked += 1
+        # and the memoised first-rule answer is the plain first match in rule order
+        words = word_count(line)
+        plain = next((r for r in book.phrases if words <= r.max_words and r.pattern.search(line)), None)
+        assert _first_phrase_rule(line, words, "balanced") is plain
+    assert checked > 1000 and matched > 20
