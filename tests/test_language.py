@@ -183,3 +183,15 @@ _PIECES = [
 def test_detection_equals_langdetect_on_arbitrary_text(pieces, seed):
     text = "".join(pieces)
     assert _ours(text, seed) == _langdetect(text, seed)
+
+
+def test_detection_equals_langdetect_when_trials_stop_at_the_iteration_limit(monkeypatch):
+    # Real text converges long before 1,000 updates: make convergence impossible instead.
+    from langdetect.detector import Detector
+
+    from cleaners import ngrams
+
+    monkeypatch.setattr(Detector, "CONV_THRESHOLD", 1.5)
+    monkeypatch.setattr(ngrams, "_CONV_THRESHOLD", 1.5)
+    for text in (FRENCH, "a", VARIED[9]):
+        assert _ours(text, 0) == _langdetect(text, 0), text[:60]
