@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaners.config import CleanConfig, LanguageOptions
 from cleaners.language import detect_language
 from cleaners.pipeline import InputDocument, RunInfo, clean_document
@@ -66,3 +69,129 @@ def test_documents_outside_the_kept_languages_are_rejects_with_a_reason():
 def test_language_is_deterministic():
     text = with_paragraph(FRENCH)
     assert clean(text).model_dump_json() == clean(text).model_dump_json()
+
+
+# cleaners/ngrams.py re-implements langdetect's detection (faster, same results): it must agree
+# with langdetect itself, n-gram list and probabilities, to the last bit.
+
+VARIED = [
+    FRENCH,
+    GERMAN,
+    SEED[:3000],
+    "El gobierno español anunció ayer nuevas medidas económicas para las familias más afectadas por la crisis.",
+    "Il governo italiano ha approvato la legge di bilancio dopo una lunga discussione in parlamento.",
+    "Правительство России объявило о новых мерах поддержки экономики в условиях санкций.",
+    "Η κυβέρνηση ανακοίνωσε νέα μέτρα για την οικονομία.",
+    "أعلنت الحكومة اليوم عن إجراءات جديدة لدعم الاقتصاد الوطني في مواجهة الأزمة",
+    "دولت ایران امروز اعلام کرد که مذاکرات ادامه خواهد یافت",  # Farsi yeh (U+06CC)
+    "政府は本日、新たな経済対策を発表した。カタカナとひらがなも含む。",
+    "中华人民共和国国务院今天宣布了新的经济政策，以支持中小企业发展。",
+    "대한민국 정부는 오늘 새로운 경제 정책을 발표했다.",
+    "ㄅㄆㄇㄈ 注音符號",
+    "Chính phủ Việt Nam hôm nay đã công bố các biện pháp kinh tế mới.",
+    "Chi\u0301nh phu\u0309 Vie\u0323\u0302t Nam ho\u0302m nay",  # Vietnamese with combining marks
+    "Guvernul României a anunțat astăzi măsuri noi; știrile sunt îngrijorătoare.",  # s/t with comma
+    "Read https://example.com/a/b?c=1&d=2#frag and http://x.org then write to jane.doe@example.co.uk now.",
+    "contact: a_b-c.d@mail-server.example.org, or https://t.co/xyz",
+    "THE WORLD HEALTH ORGANIZATION (WHO) SAID ON TUESDAY THAT NATO AND THE UN AGREED.",
+    "McDonald's iPhone eBay USA-based CEOs NYC",
+    "Mixed: Москва and London, Berlin — Paris; 東京 and Seoul (서울).",
+    "English words with a few Русский слова and العربية in between, mostly English though.",
+    "Президент встретился с главой компании Apple Inc. в Кремле, сообщает РИА Новости",  # Latin dropped
+    "ạảấầẩ ẫậắằẳ ẵặẹẻẽ ab cd",  # Latin Extended Additional counts as non-Latin (langdetect quirk)
+    "1234567890 2024-01-01 3.14159 +44 20 7946 0958",
+    "a",
+    "Hi",
+    "ok.",
+    " ",
+    "",
+    "   multiple    spaces\t\ttabs\nnewlines\n\n  ",
+    "«Guillemets» ° and \u00a0non-breaking\u00a0spaces “quotes” ‘single’ – dashes … ellipsis",
+    "Ṽiệt ẞtraße Æsir Œuvre ǅ ǈ titlecase ÀÉÎÕÜ àéîõü",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 astral 😀 emoji 𠀀 CJK extension B",
+    "[\\]^_` brackets between Z and a",
+    "x" * 12000,  # longer than langdetect's 10,000-character limit
+    ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 300),
+]
+
+
+def _langdetect(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]]]:
+    from langdetect import detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from cleaners.ngrams import profiles
+
+    profiles()  # loads langdetect's shared factory
+    detector = detector_factory._factory.create()
+    detector.seed = seed
+    detector.append(text)
+    detector.cleaning_text()
+    grams = detector._extract_ngrams()
+    detector = detector_factory._factory.create()
+    detector.seed = seed
+    detector.append(text)
+    try:
+        found = [(language.lang, language.prob) for language in detector.get_probabilities()]
+    except LangDetectException:
+        found = []
+    return grams, found
+
+
+def _ours(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]]]:
+    from cleaners.ngrams import extract_ngrams, probabilities
+
+    return extract_ngrams(text), [(language.lang, language.prob) for language in probabilities(text, seed)]
+
+
+def test_the_ngrams_module_mirrors_the_installed_langdetect():
+    from importlib.metadata import version
+
+    from cleaners.ngrams import MIRRORED_LANGDETECT_VERSION
+
+    # Another version may extract or sample differently: compare cleaners/ngrams.py with its
+    # detector.py and ngram.py before changing this.
+    assert version("langdetect") == MIRRORED_LANGDETECT_VERSION
+
+
+def test_detection_equals_langdetect_on_varied_text():
+    for seed in (0, 1, 12345):
+        for text in VARIED:
+            assert _ours(text, seed) == _langdetect(text, seed), (seed, text[:60])
+    # Again, now that the word cache is warm.
+    for text in VARIED:
+        assert _ours(text, 0) == _langdetect(text, 0), text[:60]
+
+
+def test_detection_equals_langdetect_on_prefixes_and_paragraphs_of_the_seeds():
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    for path in seeds[:8]:
+        text = path.read_text(encoding="utf-8")
+        assert _ours(text[:2000], 0) == _langdetect(text[:2000], 0), path.name
+        for paragraph in [line for line in text.splitlines() if len(line) > 80][:3]:
+            assert _ours(paragraph, 0) == _langdetect(paragraph, 0), (path.name, paragraph[:60])
+
+
+_PIECES = [
+    "the ", "der ", "les ", "и ", "في ", "的", "の", "는 ", "Việt ", "ș", "ț", "ی", "ア", "あ", "ㄅ", "가",
+    "ABC", "Ab", "aB", "I", " ", "  ", ".", ", ", "—", "…", "«", "»", "°", "\u00a0", "1", "2024", "@", "a@b.cd ",
+    "https://e.com/x ", "http://", "://", "e\u0301", "o\u0323", "A\u0300", "ǅ", "ß", "İ", "ﬁ", "😀", "𝔘", "\n", "\t",
+]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=4)), max_size=40), st.integers(0, 3))
+def test_detection_equals_langdetect_on_arbitrary_text(pieces, seed):
+    text = "".join(pieces)
+    assert _ours(text, seed) == _langdetect(text, seed)
+
+
+def test_detection_equals_langdetect_when_trials_stop_at_the_iteration_limit(monkeypatch):
+    # Real text converges long before 1,000 updates: make convergence impossible instead.
+    from langdetect.detector import Detector
+
+    from cleaners import ngrams
+
+    monkeypatch.setattr(Detector, "CONV_THRESHOLD", 1.5)
+    monkeypatch.setattr(ngrams, "_CONV_THRESHOLD", 1.5)
+    for text in (FRENCH, "a", VARIED[9]):
+        assert _ours(text, 0) == _langdetect(text, 0), text[:60]
