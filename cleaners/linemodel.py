@@ -117,7 +117,6 @@ def _ends_sentence(stripped: str) -> bool:
 
 _SENTENCE_MARKS = ".!?…"
 _CLOSERS = "\"”’)]"
-_STOPWORDS_SLOT = 7  # the one shape feature that depends on the document (its stoplist)
 
 
 def _link_like(text: str) -> bool:
@@ -180,6 +179,8 @@ SHAPE_NAMES = (
     "title_case", "stopwords", "digits", "link_like", "bullet", "all_caps", "separators",
     "word_length",
 )  # fmt: skip
+#: The one shape feature that depends on the document (its stoplist), filled in per document.
+_STOPWORDS_SLOT = SHAPE_NAMES.index("stopwords")
 POSITION_NAMES = (
     "rel_position", "before_body", "after_body", "in_body", "lines_to_body", "in_comments", "duplicate",
 )  # fmt: skip

@@ -33,7 +33,6 @@ from cleaners.sources import discover, uris
 from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, running_pool, task_runner_for
 
-#: Set by the CLI to follow progress: called with (done_shards, total_shards, summary).
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
 #: "scan" (first pass, summary None) or "clean".
 progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
