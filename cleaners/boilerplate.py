@@ -16,6 +16,8 @@ decided. The passes, in order (thresholds in ``rules/structure.toml``):
 4. **Lead labels and repeated headlines**: short label lines before the article body
    ("Europe", "Blinken-lavrov"); a headline repeated within a few lines after the body has
    started is a teaser card (image alt text + title), which seeds a ``related`` region.
+5. **The comment thread**: after a heading such as "Comments" or "12 thoughts on ..." that
+   follows the article's first prose, every line is a reader comment.
 
 The article body itself (long sentence-like lines) is only removed by phrase rules that
 allow long lines or by a region bridge in the tail: removing article text is worse than
@@ -159,7 +161,7 @@ def classify_blocks(
 
 
 def apply_rules(text: str, strictness: str = "balanced", templates: TemplateCheck | None = None) -> list[Block]:
-    """Passes 1-4: what the rules alone decide (the line model's input)."""
+    """Passes 1-5: what the rules alone decide (the line model's input)."""
     book = rulebook(strictness)
     blocks = split_blocks(text)
     if not blocks:
@@ -176,6 +178,7 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     body_start = _body_start(blocks, t["body_min_words"])
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
     _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"])
+    _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
     _grow_regions(blocks, book.growing, t, tail_start)
     return blocks
 
@@ -435,7 +438,105 @@ def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_w
                 break
 
 
-# --- pass 5: the line model -------------------------------------------------------------
+# --- pass 5: the reader-comment thread ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadRules:
+    """The patterns of ``[thread]`` in ``rules/comments.toml``."""
+
+    heading: re.Pattern[str]
+    count: re.Pattern[str]
+    marker_before: re.Pattern[str]
+    marker_after: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _thread_rules() -> ThreadRules:
+    thread = load_rules("comments")["thread"]
+    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "marker_before", "marker_after")))
+
+
+def _prose_words(blocks: list[Block]) -> int:
+    """Words in sentence-like lines of twelve words or more: how much reads as prose."""
+    return sum(b.words for b in blocks if b.words >= 12 and b.text.rstrip()[-1] in _SENTENCE_END)
+
+
+_SENTENCE_END = ".!?…\"”’)"
+
+
+def _in_toolbar(blocks: list[Block], block: Block) -> bool:
+    """A "Comments" button among share and navigation buttons, not a section heading."""
+    neighbours = blocks[max(block.index - 1, 0) : block.index] + blocks[block.index + 1 : block.index + 2]
+    return any(b.evidence and b.category in ("navigation", "social") for b in neighbours)
+
+
+def _in_tail(blocks: list[Block], index: int) -> bool:
+    """Less prose follows line ``index`` than precedes it."""
+    return _prose_words(blocks[index + 1 :]) <= _prose_words(blocks[:index])
+
+
+def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> None:
+    """Everything from the start of the reader-comment thread to the end of the text.
+
+    Scrapers put reader comments after the article, and comments read like prose (the line
+    model keeps many of them), so the thread's heading, or its reply buttons, are the
+    evidence for all of them. Only after the article's first prose line; with
+    ``tail_only``, only where less prose follows than precedes. Lines another rule already
+    claimed keep their own category.
+    """
+    rules = _thread_rules()
+    found = _thread_heading(blocks, body_start, tail_only, rules) or _thread_markers(blocks, body_start, tail_only, rules)
+    if found is None:
+        return
+    start, detail = found
+    if blocks[start].category is None:
+        blocks[start].assign("comments", "comments.thread", evidence=True)
+        blocks[start].detail = detail
+    for later in blocks[start + 1 :]:
+        if later.category is None:
+            later.assign("comments", "comments.thread")
+            later.detail = detail
+
+
+def _thread_heading(blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules) -> tuple[int, str] | None:
+    """The first heading such as "Comments" or "12 thoughts on ...", and why.
+
+    A bare count ("124 Comments") is often the byline's link near the top, so it opens the
+    thread only in the tail; a count that recurs is a teaser list's counter. A "Comments"
+    line among share buttons is a button.
+    """
+    counts = [b.index for b in blocks if rules.count.search(b.text.strip())]
+    for block in blocks[body_start + 1 :]:
+        text = block.text.strip()
+        is_count = block.index in counts
+        if not is_count and rules.heading.search(text) is None or _in_toolbar(blocks, block):
+            continue
+        if is_count and len(counts) > 1 or (is_count or tail_only) and not _in_tail(blocks, block.index):
+            continue
+        return block.index, f"from the comment heading {text[:80]!r} (line {block.index + 1})"
+    return None
+
+
+def _thread_markers(blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules) -> tuple[int, str] | None:
+    """Where a thread without a heading starts: two or more comment markers after the body.
+
+    A marker that heads a comment ("Jane says:", "Re: ... (Score:2)") starts the thread
+    itself; a button under a comment ("Reply") starts it one line up, at its comment.
+    """
+    marks: list[int] = []
+    for block in blocks[body_start + 1 :]:
+        text = block.text.strip()
+        if rules.marker_before.search(text):
+            marks.append(block.index)
+        elif rules.marker_after.search(text):
+            marks.append(max(block.index - 1, body_start + 1))
+    if len(marks) < 2 or tail_only and not _in_tail(blocks, marks[0]):
+        return None
+    return marks[0], f"{len(marks)} comment markers from line {marks[0] + 1}"
+
+
+# --- pass 6: the line model -------------------------------------------------------------
 
 
 def decide(blocks: list[Block], scores: list[float], layout: Layout, t: dict[str, Any]) -> None:

@@ -107,6 +107,67 @@ def test_reader_comments_after_a_comment_heading_are_removed_as_comments():
     assert all(b.category is None for b in blocks if b.text in seed)
 
 
+def _seed_article(name: str = "000_c1532a8820d5ae7f.txt") -> str:
+    return (SEEDS / name).read_text(encoding="utf-8").strip()
+
+
+READER_COMMENTS = [
+    "Thanks for this write-up, it explains the talks much better than anything I read elsewhere this week.",
+    "I disagree with the premise. Diplomacy has failed every time it was tried with this government, and it will fail again.",
+    "Who wrote this? The quotes are real but the conclusion does not follow from them at all, in my opinion.",
+]
+
+
+@pytest.mark.parametrize("heading", ["Comments", "Top Rated Comments", "12 thoughts on \u201cNever say never\u201d", "Leave a Reply"])
+def test_prose_comments_after_a_thread_heading_go_with_the_heading_as_evidence(heading):
+    article = _seed_article()
+    blocks = classify_blocks(article + "\n" + heading + "\n" + "\n".join(READER_COMMENTS))
+    by_text = {b.text: b for b in blocks}
+    for comment in READER_COMMENTS:
+        assert by_text[comment].rule == "comments.thread", (comment, by_text[comment].rule)
+        assert heading[:20] in by_text[comment].detail
+    assert all(b.category is None for b in blocks if b.text in article)
+
+
+def test_comment_count_links_and_toolbar_buttons_do_not_open_a_thread():
+    first, *rest = _seed_article().split("\n")
+    paragraphs = [line for line in rest if line.strip()]
+    # A byline's "124 Comments" link after the first paragraph: most of the article follows.
+    blocks = classify_blocks("\n".join([first, "124 Comments", *paragraphs]))
+    assert not any(b.rule == "comments.thread" for b in blocks)
+    # "Comments" among share buttons, then the article.
+    blocks = classify_blocks("\n".join([first, "Facebook", "Twitter", "Comments", "Email", *paragraphs]))
+    assert not any(b.rule == "comments.thread" for b in blocks)
+    # A counter on every teaser of a list is not a heading either.
+    teasers = ["Notes app with end-to-end encryption and sync across all your devices.", "11 comments",
+               "Open-source workspace with a Kanban board, a whiteboard and a Pomodoro timer.", "4 comments"]
+    blocks = classify_blocks("\n".join([first, *paragraphs, *teasers]))
+    assert not any(b.rule == "comments.thread" for b in blocks)
+
+
+def test_a_discussion_subheading_is_not_a_comment_thread():
+    first, *rest = _seed_article().split("\n")
+    paragraphs = [line for line in rest if line.strip()]
+    blocks = classify_blocks("\n".join([first, *paragraphs[:3], "Discussion", *paragraphs[3:]]))
+    assert all(b.category is None for b in blocks if b.text in paragraphs)
+
+
+def test_reply_buttons_open_a_thread_without_a_heading():
+    article = _seed_article()
+    thread = [READER_COMMENTS[0], "ReplyDelete", READER_COMMENTS[1], "ReplyDelete", READER_COMMENTS[2]]
+    blocks = classify_blocks(article + "\n" + "\n".join(thread))
+    by_text = {b.text: b for b in blocks}
+    assert [by_text[c].category for c in READER_COMMENTS] == ["comments"] * 3
+    assert all(b.category is None for b in blocks if b.text in article)
+    # One reply button alone is not a thread: the comment before it is not claimed by the thread.
+    blocks = classify_blocks(article + "\n" + READER_COMMENTS[0] + "\nReply")
+    assert not any(b.rule == "comments.thread" for b in blocks)
+    # Comment headers ("Name says:") start the thread at themselves.
+    thread = ["Jane Doe says:", READER_COMMENTS[0], "Sam Roe says:", READER_COMMENTS[1]]
+    blocks = classify_blocks(article + "\n" + "\n".join(thread))
+    assert {b.text for b in blocks if b.rule == "comments.thread"} >= set(thread)
+
+
 def test_scores_are_recorded_deterministic_and_removals_explained():
     text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
     first, second = classify_blocks(text), classify_blocks(text)
