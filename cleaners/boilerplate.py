@@ -38,13 +38,11 @@ except ImportError:  # pragma: no cover  (Python 3.10)
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-from .linemodel import Layout, LineView, score_lines
+from .linemodel import UNSPACED, Layout, LineView, score_lines
 from .rules import load_rules
 from .templates import normalised_line
 
 _WORD = re.compile(r"\w[\w'’.-]*")
-# Scripts written without spaces between words (Han, kana): about two characters a word.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -52,11 +50,16 @@ def word_count(text: str) -> int:
     """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on).
 
     Memoised: each boilerplate pass splits the lines the previous pass kept again."""
-    unspaced = len(_UNSPACED.findall(text))
+    unspaced = len(UNSPACED.findall(text))
     if not unspaced:
         return len(_WORD.findall(text))
-    return len(_WORD.findall(_UNSPACED.sub(" ", text))) + unspaced // 2
-_TERMINAL = ".!?:;,\"”’)"
+    return len(_WORD.findall(UNSPACED.sub(" ", text))) + unspaced // 2
+
+
+#: A line ending in one of these is not a heading (full-width forms for Chinese and Japanese).
+NOT_A_HEADING_END = ".!?:;,。！？：；，、"
+#: ... nor a label, when it ends in a closing quote or bracket either.
+_TERMINAL = NOT_A_HEADING_END + "\"”’)」』）"
 
 
 @dataclass
@@ -462,7 +465,7 @@ def _prose_words(blocks: list[Block]) -> int:
     return sum(b.words for b in blocks if b.words >= 12 and b.text.rstrip()[-1] in _SENTENCE_END)
 
 
-_SENTENCE_END = ".!?…\"”’)"
+_SENTENCE_END = ".!?…\"”’)。！？」』）"
 
 
 def _in_toolbar(blocks: list[Block], block: Block) -> bool:
@@ -561,7 +564,7 @@ def _headline_index(blocks: list[Block], body_first: int) -> int | None:
     model never removes it even though most benchmark gold texts leave headlines out.
     """
     for block in reversed(blocks[:body_first]):
-        if block.category is None and 2 <= block.words <= 20 and block.text.rstrip()[-1] not in ".!?:;,":
+        if block.category is None and 2 <= block.words <= 20 and block.text.rstrip()[-1] not in NOT_A_HEADING_END:
             return block.index
     return None
 

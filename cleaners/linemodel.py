@@ -34,6 +34,8 @@ from .stopwords import all_stoplists
 from .templates import normalised_line
 
 _TOKEN = re.compile(r"\w+")
+#: Scripts written without spaces between words (Han, kana): about two characters a word.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _URLISH = re.compile(r"https?://|www\.|\.com\b|@\w|\S+@\S+\.\w")
 _BULLET = re.compile(r"\s*[-–—•*·▪►>]\s")  # at the start of the line (used with .match)
 
@@ -109,14 +111,14 @@ def _comment_section_start(texts: Sequence[str]) -> int:
 
 def _ends_sentence(stripped: str) -> bool:
     r"""Sentence punctuation, then only closing quotes and brackets: the regex
-    ``[.!?…]["”’)\]]*$`` without scanning the whole line. (``stripped`` has no trailing
+    ``[.!?…。！？]["”’)\]」』）]*$`` without scanning the whole line. (``stripped`` has no trailing
     whitespace, so ``$`` cannot match before a final newline.)"""
     core = stripped.rstrip(_CLOSERS)
     return bool(core) and core[-1] in _SENTENCE_MARKS
 
 
-_SENTENCE_MARKS = ".!?…"
-_CLOSERS = "\"”’)]"
+_SENTENCE_MARKS = ".!?…。！？"  # with the ideographic full stop and full-width marks
+_CLOSERS = "\"”’)]」』）"
 
 
 def _link_like(text: str) -> bool:
@@ -144,12 +146,24 @@ class LineShape:
         return values
 
 
+def _token_count(text: str, tokens: list[str]) -> int:
+    """``len(tokens)``, except that Chinese and Japanese count a word per two characters:
+    written without spaces, a whole sentence is one ``\w+`` token and would pass for a
+    label."""
+    if text.isascii():
+        return len(tokens)
+    unspaced = len(UNSPACED.findall(text))
+    if not unspaced:
+        return len(tokens)
+    return len(_TOKEN.findall(UNSPACED.sub(" ", text))) + unspaced // 2
+
+
 @lru_cache(maxsize=1 << 14)
 def line_shape(text: str) -> LineShape:
     """Memoised: the boilerplate passes score the lines the previous pass kept again, and a
     site's widgets recur from page to page."""
     tokens = _TOKEN.findall(text)
-    n = len(tokens)
+    n = _token_count(text, tokens)
     words = text.split()
     stripped = text.rstrip()
     initials = [w[0] for w in words if w[0].isalpha()]  # of the words that start with a letter

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 from . import __version__
-from .boilerplate import TemplateCheck, classify_blocks, split_blocks
+from .boilerplate import NOT_A_HEADING_END, TemplateCheck, classify_blocks, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
@@ -135,7 +135,7 @@ def _remove_boilerplate(
 def _title_guess(first_kept: str) -> str | None:
     """A short heading-like first line is the title (it stays in the text too)."""
     words = first_kept.split()
-    if 2 <= len(words) <= _TITLE_MAX_WORDS and first_kept.rstrip()[-1] not in ".!?:;,":
+    if 2 <= len(words) <= _TITLE_MAX_WORDS and first_kept.rstrip()[-1] not in NOT_A_HEADING_END:
         return first_kept
     return None
 

@@ -168,6 +168,28 @@ def test_reply_buttons_open_a_thread_without_a_heading():
     assert {b.text for b in blocks if b.rule == "comments.thread"} >= set(thread)
 
 
+JAPANESE_ARTICLE = [
+    "東京都は二十日、都内の公立小中学校で来年度から給食費を無償化する方針を明らかにした。",
+    "対象となるのは約六十万人の児童と生徒で、必要な予算はおよそ三百億円に上る見込みだという。",
+    "知事は記者会見で「子育て世帯の負担を少しでも軽くしたい」と述べ、区市町村と協議を進める考えを示した。",
+    "一方、財源の確保については議会から慎重な意見も出ており、今後の審議が注目される。",
+]
+
+
+@pytest.mark.parametrize("strictness", ["balanced", "aggressive"])
+def test_a_japanese_article_is_prose_not_a_run_of_labels(strictness):
+    """Written without spaces, a Japanese sentence is one ``\\w+`` token: the body finder and
+    the line model must count its words and see its 。 as a sentence end."""
+    menu = ["ホーム", "ニュース", "政治", "経済", "スポーツ", "ログイン"]
+    related = ["関連記事", "都の教育予算、過去最大に", "給食の物価高対策で補助金", "新着記事", "区議会で予算案を可決"]
+    lines = [*menu, *JAPANESE_ARTICLE, *related]
+    _, layout = line_features([LineView(line, None, False) for line in lines])
+    assert (layout.body_first, layout.body_last) == (len(menu), len(menu) + len(JAPANESE_ARTICLE) - 1)
+    blocks = classify_blocks("\n".join(lines), strictness)
+    kept = [b.text for b in blocks if b.category is None]
+    assert all(line in kept for line in JAPANESE_ARTICLE), [(b.text[:12], b.rule) for b in blocks]
+
+
 def test_scores_are_recorded_deterministic_and_removals_explained():
     text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
     first, second = classify_blocks(text), classify_blocks(text)
