@@ -566,9 +566,12 @@ def repair_typos(
     )
     candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
     proposed: list[ProposedEdit] = []
-    decided: dict[tuple[str, str | None, str | None], ProposedEdit | None] = {}
+    decided: dict[tuple[str, str | None, str | None, int], ProposedEdit | None] = {}
     for token in _unknown_tokens(text, words, gaps, candidates, skip):
-        key = (token.text, token.prev, token.next)
+        # A decision depends on the word and its neighbours, and for a lowercase word also
+        # on its line (the code-line guard): those are keyed by where their line starts.
+        line = text.rfind("\n", 0, token.start) if token.text.islower() else -2
+        key = (token.text, token.prev, token.next, line)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, text)
         edit = decided[key]

@@ -190,6 +190,22 @@ def test_a_japanese_article_is_prose_not_a_run_of_labels(strictness):
     assert all(line in kept for line in JAPANESE_ARTICLE), [(b.text[:12], b.rule) for b in blocks]
 
 
+def test_a_repeated_paragraph_goes_and_its_first_copy_stays():
+    first, *rest = _seed_article().split("\n")
+    paragraphs = [line for line in rest if line.strip()]
+    caption = ("Antony Blinken speaks to reporters at the State Department in Washington on Monday, "
+               "a day after his interview with The Atlantic, in which he did not rule out a meeting "
+               "between the two presidents, was published online.")
+    text = "\n".join([first, caption, *paragraphs, caption, paragraphs[0]])
+    blocks = classify_blocks(text, "aggressive")
+    copies = [b for b in blocks if b.text in (caption, paragraphs[0])]
+    assert [b.rule for b in copies] == [None, None, "other.repeated_paragraph", "other.repeated_paragraph"]
+    assert copies[2].detail == "repeats line 2" and copies[3].detail == "repeats line 3"
+    assert all(b.category is None for b in blocks if b.text in (first, *paragraphs[1:]))
+    # Off by default: an article may repeat a line.
+    assert not any(b.rule == "other.repeated_paragraph" for b in classify_blocks(text))
+
+
 def test_scores_are_recorded_deterministic_and_removals_explained():
     text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
     first, second = classify_blocks(text), classify_blocks(text)
