@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover  (Python 3.10)
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-from .linemodel import UNSPACED, Layout, LineView, score_lines
+from .linemodel import Layout, LineView, count_words, score_lines
 from .rules import load_rules
 from .templates import normalised_line
 
@@ -50,10 +50,7 @@ def word_count(text: str) -> int:
     """Words in ``text``; for Chinese and Japanese, characters / 2 (no spaces to split on).
 
     Memoised: each boilerplate pass splits the lines the previous pass kept again."""
-    unspaced = len(UNSPACED.findall(text))
-    if not unspaced:
-        return len(_WORD.findall(text))
-    return len(_WORD.findall(UNSPACED.sub(" ", text))) + unspaced // 2
+    return count_words(text, _WORD)
 
 
 #: A line ending in one of these is not a heading (full-width forms for Chinese and Japanese).
@@ -510,13 +507,13 @@ def _thread_heading(blocks: list[Block], body_start: int, tail_only: bool, rules
     thread only in the tail; a count that recurs is a teaser list's counter. A "Comments"
     line among share buttons is a button.
     """
-    counts = [b.index for b in blocks if rules.count.search(b.text.strip())]
+    counts = {b.index for b in blocks if rules.count.search(b.text.strip())}
     for block in blocks[body_start + 1 :]:
         text = block.text.strip()
         is_count = block.index in counts
-        if not is_count and rules.heading.search(text) is None or _in_toolbar(blocks, block):
+        if (not is_count and rules.heading.search(text) is None) or _in_toolbar(blocks, block):
             continue
-        if is_count and len(counts) > 1 or (is_count or tail_only) and not _in_tail(blocks, block.index):
+        if (is_count and len(counts) > 1) or ((is_count or tail_only) and not _in_tail(blocks, block.index)):
             continue
         return block.index, f"from the comment heading {text[:80]!r} (line {block.index + 1})"
     return None
@@ -535,7 +532,7 @@ def _thread_markers(blocks: list[Block], body_start: int, tail_only: bool, rules
             marks.append(block.index)
         elif rules.marker_after.search(text):
             marks.append(max(block.index - 1, body_start + 1))
-    if len(marks) < 2 or tail_only and not _in_tail(blocks, marks[0]):
+    if len(marks) < 2 or (tail_only and not _in_tail(blocks, marks[0])):
         return None
     return marks[0], f"{len(marks)} comment markers from line {marks[0] + 1}"
 

@@ -146,16 +146,14 @@ class LineShape:
         return values
 
 
-def _token_count(text: str, tokens: list[str]) -> int:
-    """``len(tokens)``, except that Chinese and Japanese count a word per two characters:
-    written without spaces, a whole sentence is one ``\w+`` token and would pass for a
-    label."""
-    if text.isascii():
-        return len(tokens)
-    unspaced = len(UNSPACED.findall(text))
+def count_words(text: str, word: re.Pattern[str], found: list[str] | None = None) -> int:
+    """The matches of ``word`` in ``text``, except that Chinese and Japanese count a word per
+    two characters: written without spaces, a whole sentence is one match and would pass
+    for a label. ``found``: the matches, when the caller has them already."""
+    unspaced = 0 if text.isascii() else len(UNSPACED.findall(text))
     if not unspaced:
-        return len(tokens)
-    return len(_TOKEN.findall(UNSPACED.sub(" ", text))) + unspaced // 2
+        return len(found) if found is not None else len(word.findall(text))
+    return len(word.findall(UNSPACED.sub(" ", text))) + unspaced // 2
 
 
 @lru_cache(maxsize=1 << 14)
@@ -163,7 +161,7 @@ def line_shape(text: str) -> LineShape:
     """Memoised: the boilerplate passes score the lines the previous pass kept again, and a
     site's widgets recur from page to page."""
     tokens = _TOKEN.findall(text)
-    n = _token_count(text, tokens)
+    n = count_words(text, _TOKEN, tokens)
     words = text.split()
     stripped = text.rstrip()
     initials = [w[0] for w in words if w[0].isalpha()]  # of the words that start with a letter
