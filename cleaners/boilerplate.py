@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, Callable, Iterator
 
 try:  # the regex parser, to find the literal text a phrase pattern needs (see required_literals)
@@ -458,9 +459,20 @@ def _thread_rules() -> ThreadRules:
     return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "marker_before", "marker_after")))
 
 
-def _prose_words(blocks: list[Block]) -> int:
-    """Words in sentence-like lines of twelve words or more: how much reads as prose."""
-    return sum(b.words for b in blocks if b.words >= 12 and b.text.rstrip()[-1] in _SENTENCE_END)
+class _ProseTail:
+    """Whether less prose follows a line than precedes it, in constant time per line.
+
+    Prose: the words of sentence-like lines of twelve words or more. The sums are taken
+    once per document, so a page with thousands of candidate headings stays linear.
+    """
+
+    def __init__(self, blocks: list[Block]) -> None:
+        prose = (b.words if b.words >= 12 and b.text.rstrip()[-1] in _SENTENCE_END else 0 for b in blocks)
+        self._before = list(accumulate(prose, initial=0))  # _before[i]: prose words in lines < i
+
+    def __call__(self, index: int) -> bool:
+        after = self._before[-1] - self._before[index + 1]
+        return after <= self._before[index]
 
 
 _SENTENCE_END = ".!?…\"”’)。！？」』）"
@@ -472,11 +484,6 @@ def _in_toolbar(blocks: list[Block], block: Block) -> bool:
     return any(b.evidence and b.category in ("navigation", "social") for b in neighbours)
 
 
-def _in_tail(blocks: list[Block], index: int) -> bool:
-    """Less prose follows line ``index`` than precedes it."""
-    return _prose_words(blocks[index + 1 :]) <= _prose_words(blocks[:index])
-
-
 def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> None:
     """Everything from the start of the reader-comment thread to the end of the text.
 
@@ -486,8 +493,10 @@ def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> No
     ``tail_only``, only where less prose follows than precedes. Lines another rule already
     claimed keep their own category.
     """
-    rules = _thread_rules()
-    found = _thread_heading(blocks, body_start, tail_only, rules) or _thread_markers(blocks, body_start, tail_only, rules)
+    rules, in_tail = _thread_rules(), _ProseTail(blocks)
+    found = _thread_heading(blocks, body_start, tail_only, rules, in_tail) or _thread_markers(
+        blocks, body_start, tail_only, rules, in_tail
+    )
     if found is None:
         return
     start, detail = found
@@ -500,7 +509,9 @@ def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> No
             later.detail = detail
 
 
-def _thread_heading(blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules) -> tuple[int, str] | None:
+def _thread_heading(
+    blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules, in_tail: _ProseTail
+) -> tuple[int, str] | None:
     """The first heading such as "Comments" or "12 thoughts on ...", and why.
 
     A bare count ("124 Comments") is often the byline's link near the top, so it opens the
@@ -513,13 +524,15 @@ def _thread_heading(blocks: list[Block], body_start: int, tail_only: bool, rules
         is_count = block.index in counts
         if (not is_count and rules.heading.search(text) is None) or _in_toolbar(blocks, block):
             continue
-        if (is_count and len(counts) > 1) or ((is_count or tail_only) and not _in_tail(blocks, block.index)):
+        if (is_count and len(counts) > 1) or ((is_count or tail_only) and not in_tail(block.index)):
             continue
         return block.index, f"from the comment heading {text[:80]!r} (line {block.index + 1})"
     return None
 
 
-def _thread_markers(blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules) -> tuple[int, str] | None:
+def _thread_markers(
+    blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules, in_tail: _ProseTail
+) -> tuple[int, str] | None:
     """Where a thread without a heading starts: two or more comment markers after the body.
 
     A marker that heads a comment ("Jane says:", "Re: ... (Score:2)") starts the thread
@@ -532,7 +545,7 @@ def _thread_markers(blocks: list[Block], body_start: int, tail_only: bool, rules
             marks.append(block.index)
         elif rules.marker_after.search(text):
             marks.append(max(block.index - 1, body_start + 1))
-    if len(marks) < 2 or (tail_only and not _in_tail(blocks, marks[0])):
+    if len(marks) < 2 or (tail_only and not in_tail(marks[0])):
         return None
     return marks[0], f"{len(marks)} comment markers from line {marks[0] + 1}"
 
