@@ -451,12 +451,14 @@ class ThreadRules:
     count: re.Pattern[str]
     marker_before: re.Pattern[str]
     marker_after: re.Pattern[str]
+    reader_voice: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
 def _thread_rules() -> ThreadRules:
     thread = load_rules("comments")["thread"]
-    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "marker_before", "marker_after")))
+    keys = ("heading", "count", "marker_before", "marker_after", "reader_voice")
+    return ThreadRules(*(re.compile(thread[key]) for key in keys))
 
 
 class _ProseTail:
@@ -535,13 +537,14 @@ def _thread_markers(
 ) -> tuple[int, str] | None:
     """Where a thread without a heading starts: two or more comment markers after the body.
 
-    A marker that heads a comment ("Jane says:", "Re: ... (Score:2)") starts the thread
-    itself; a button under a comment ("Reply") starts it one line up, at its comment.
+    A marker that heads a comment ("Jane says:", "Re: ... (Score:2)", a reader's "Hi
+    Melissa," or "Great post!") starts the thread itself; a button under a comment
+    ("Reply") starts it one line up, at its comment.
     """
     marks: list[int] = []
     for block in blocks[body_start + 1 :]:
         text = block.text.strip()
-        if rules.marker_before.search(text):
+        if rules.marker_before.search(text) or rules.reader_voice.search(text):
             marks.append(block.index)
         elif rules.marker_after.search(text):
             marks.append(max(block.index - 1, body_start + 1))

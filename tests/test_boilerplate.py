@@ -160,12 +160,20 @@ def test_reply_buttons_open_a_thread_without_a_heading():
     assert [by_text[c].category for c in READER_COMMENTS] == ["comments"] * 3
     assert all(b.category is None for b in blocks if b.text in article)
     # One reply button alone is not a thread: the comment before it is not claimed by the thread.
-    blocks = classify_blocks(article + "\n" + READER_COMMENTS[0] + "\nReply")
+    blocks = classify_blocks(article + "\n" + READER_COMMENTS[1] + "\nReply")
     assert not any(b.rule == "comments.thread" for b in blocks)
     # Comment headers ("Name says:") start the thread at themselves.
     thread = ["Jane Doe says:", READER_COMMENTS[0], "Sam Roe says:", READER_COMMENTS[1]]
     blocks = classify_blocks(article + "\n" + "\n".join(thread))
     assert {b.text for b in blocks if b.rule == "comments.thread"} >= set(thread)
+    # So do readers' voices: greetings and praise of the post, two of them.
+    thread = ["Great article! " + READER_COMMENTS[0], READER_COMMENTS[1], "Hi Melissa,", READER_COMMENTS[2]]
+    blocks = classify_blocks(article + "\n" + "\n".join(thread))
+    assert {b.text for b in blocks if b.rule == "comments.thread"} == set(thread)
+    assert all(b.category is None for b in blocks if b.text in article)
+    # One alone is not a thread.
+    blocks = classify_blocks(article + "\nThanks for sharing.\n" + READER_COMMENTS[1])
+    assert not any(b.rule == "comments.thread" for b in blocks)
 
 
 JAPANESE_ARTICLE = [
