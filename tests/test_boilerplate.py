@@ -76,6 +76,20 @@ def test_a_button_repeated_three_times_seeds_no_teaser_region():
     assert not any(rule and rule.startswith("related.") for rule in rules.values())
 
 
+def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
+    # The tail of a real page_text rendering (CBS News, ../shared/bench/scrapinghub): teaser
+    # cards of a headline and an age stamp. "ago" inside a sentence is article text.
+    said = "The minister said 3 days ago that the talks would resume, and two hours ago his office confirmed a date."
+    cards = ["Woman risks her life to save a koala", "14H ago", "Disney+ user accounts found on hacking sites",
+             "10H ago", "Mall stores that don't exist anymore", "12H ago 34 photos"]
+    text = "\n".join([ARTICLE, said, ARTICLE_2, *cards])
+    rules = decisions(text)
+    assert rules[said] is None and rules[ARTICLE] is None and rules[ARTICLE_2] is None
+    assert [rules[line] for line in cards[1::2]] == ["related.age_stamp"] * 3
+    assert all(rules[headline] is not None and rules[headline].startswith("related.") for headline in cards[0::2])
+    assert decisions("\n".join([ARTICLE, "Updated 16M ago", ARTICLE_2]))["Updated 16M ago"] == "related.age_stamp"
+
+
 def test_english_words_missing_from_the_frequency_list_are_not_corrected():
     text = "The colors centered on labor analytics, a leaderboard of chatbots and backend tropicals."
     fixed, edits = repair_typos(TrackedText(text + " Officials recieve the goverment plan."), TypoOptions())
