@@ -90,6 +90,14 @@ def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     assert decisions("\n".join([ARTICLE, "Updated 16M ago", ARTICLE_2]))["Updated 16M ago"] == "related.age_stamp"
 
 
+def test_trending_headings_and_the_comment_login_line_go_but_a_sentence_about_trends_stays():
+    login = "Please log in using one of these methods to post your comment:"  # WordPress.com's comment form
+    sentence = "Trending news about the summit dominated social media on Thursday, officials said."
+    rules = decisions("\n".join([ARTICLE, sentence, ARTICLE_2, "Trending News", "Bill Hoppe", login]))
+    assert rules["Trending News"] == "related.section_marker" and rules[login] == "comments.form_notice"
+    assert rules[sentence] is None
+
+
 def test_english_words_missing_from_the_frequency_list_are_not_corrected():
     text = "The colors centered on labor analytics, a leaderboard of chatbots and backend tropicals."
     fixed, edits = repair_typos(TrackedText(text + " Officials recieve the goverment plan."), TypoOptions())
