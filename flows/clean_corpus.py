@@ -94,6 +94,19 @@ def read_ledger_task(ledger: str, config_hash: str, exclude_run: str) -> Opaque:
     return Opaque(ledger_mod.load(ledger, config_hash, exclude_run))
 
 
+@task(name="share-profile", cache_policy=NO_CACHE)
+def share_profile_task(profile: Opaque) -> Opaque:
+    """The run profile, as a task result that every ``clean-shard`` task takes as input.
+
+    Handed to each task as a plain parameter, the profile was pickled once per task: on
+    Dask, 40 copies of a 13 MB profile waited in the flow process for their tasks (793 MB
+    at 20,000 documents, against 273 MB after the scan). As the result of one task it
+    travels once to each worker, which keeps it for all its tasks; on the local runner the
+    result is the flow's own object.
+    """
+    return profile
+
+
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
 def clean_shard_task(
     index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
@@ -151,7 +164,8 @@ def _clean_shards(
     logger = get_run_logger()
     with running_pool(runner) as pool:
         documents, profile = _scan(pool, inputs, shard_size, config)
-        shared = Opaque(profile)
+        shared = pool.submit(share_profile_task, {"profile": Opaque(profile)})
+        del profile  # the task's result holds it from now on
         seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
         work = ledger_mod.plan(documents, seen, run.flow_run_id)
         groups = batch.group_refs(work.todo, shard_size)

@@ -8,9 +8,11 @@ loopback. ``dask_address``: an existing Dask scheduler (``tcp://host:port``).
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import sys
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -65,17 +67,32 @@ def running_pool(runner: TaskRunner) -> Iterator[TaskRunner]:
         pool.__exit__(None, None, None)
 
 
+#: Least seconds between two full garbage collections in :func:`as_finished`.
+COLLECT_EVERY_SECONDS = 5.0
+
+
 def as_finished(futures: list[PrefectFuture]) -> Iterator[PrefectFuture]:
     """Yield ``futures`` as they finish, keeping no reference to one once it is yielded.
 
     ``prefect.futures.as_completed`` holds every future, and with it every task's result,
     until the last one finishes: with one run profile per scanned shard that made the
     flow's peak memory grow with the corpus. Takes ownership of the list (it is emptied).
+
+    Once the caller is done with a finished task, this runs a full garbage collection (at
+    most every :data:`COLLECT_EVERY_SECONDS`). Each task run leaves reference cycles
+    behind (states, contexts, tracebacks), and the flow process holds so many long-lived
+    objects that Python's own oldest-generation collection comes rarely: at 20,000
+    documents those cycles added 50 MB to the flow's peak. A collection costs about
+    0.15 s here, against about 10 s for a shard of 500 documents.
     """
     finished: queue.SimpleQueue[PrefectFuture] = queue.SimpleQueue()
     count = len(futures)
     for future in futures:
         future.add_done_callback(finished.put)
     futures.clear()
+    last_collection = time.monotonic()
     for _ in range(count):
         yield finished.get()
+        if time.monotonic() - last_collection >= COLLECT_EVERY_SECONDS:
+            gc.collect()
+            last_collection = time.monotonic()

@@ -105,3 +105,47 @@ def test_missing_source_is_a_clear_error(prefect_server, tmp_path):
 
     with pytest.raises(SourceError, match="source not found"):
         clean_corpus(source=str(tmp_path / "nope"), output=str(tmp_path))
+
+
+def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(prefect_server, monkeypatch):
+    """Cycles left while the flow handles one finished task are gone before the next one
+    is handed over (the flow's memory otherwise grows with the number of tasks)."""
+    import gc
+    import weakref
+
+    from prefect import flow, task
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows import runners
+
+    class Node:
+        pass
+
+    @task
+    def double(x: int) -> int:
+        return 2 * x
+
+    @flow
+    def handle_all() -> tuple[list[int], list[bool], int]:
+        results, alive = [], []
+        last: weakref.ref | None = None
+        with ThreadPoolTaskRunner(max_workers=2) as pool:
+            futures = [pool.submit(double, {"x": x}) for x in range(4)]
+            for future in runners.as_finished(futures):
+                alive.append(last is not None and last() is not None)
+                results.append(future.result())
+                node = Node()
+                node.self = node  # a cycle: only the garbage collector frees it
+                last = weakref.ref(node)
+                del node
+            return sorted(results), alive, len(futures)
+
+    monkeypatch.setattr(runners, "COLLECT_EVERY_SECONDS", 0.0)
+    gc.disable()  # so that only as_finished can collect the cycles
+    try:
+        results, alive, left = handle_all()
+    finally:
+        gc.enable()
+    assert results == [0, 2, 4, 6]
+    assert left == 0  # as_finished took the futures: the flow holds none of them
+    assert alive == [False, False, False, False]
