@@ -2,8 +2,9 @@
 
 Two passes over sharded inputs: ``scan-shard`` tasks hash every input and gather run-wide
 counts (used by the name-variant, typo and site-template guards); the flow then skips the
-inputs the ledger says were already cleaned with this config (and exact duplicates), and
-``clean-shard`` tasks clean the rest and write one JSONL shard each. The flow writes
+inputs the ledger says were already cleaned with this config (and exact duplicates), hands
+the merged counts to every task through one ``share-profile`` task, and ``clean-shard``
+tasks clean the rest and write one JSONL shard each. The flow writes
 ``rejects.jsonl``, ``skipped.jsonl`` and ``manifest.json`` last, so a run folder with a
 manifest is a complete run. Every rule and threshold lives in ``cleaners/``.
 

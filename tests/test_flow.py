@@ -71,6 +71,22 @@ def test_records_carry_the_flow_run_id(mixed_run):
             assert json.loads(line)["pipeline"]["flow_run_id"] == manifest["flow_run_id"]
 
 
+def test_clean_tasks_share_one_profile_task_result(mixed_run):
+    """Every clean-shard task takes the run profile from the one share-profile task (on
+    Dask it then travels once per worker, not once per task)."""
+    from prefect.client.orchestration import get_client
+
+    _, manifest = mixed_run
+    with get_client(sync_client=True) as client:
+        response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [manifest["flow_run_id"]]}}})
+    runs = response.json()
+    shared = [r["id"] for r in runs if r["name"].startswith("share-profile")]
+    cleans = [r for r in runs if r["name"].startswith("clean-shard")]
+    assert len(shared) == 1 and len(cleans) == 3  # 6 inputs in shards of 2
+    for run in cleans:
+        assert [i["id"] for i in run["task_inputs"]["profile"]] == shared
+
+
 def test_run_publishes_table_and_markdown_artifacts(mixed_run):
     from prefect.client.orchestration import get_client
 
