@@ -30,6 +30,15 @@ def article_html(text: str, title: str | None = None) -> str:
     return head + "<article>" + "".join(f"<p>{p}</p>" for p in text.split("\n") if len(p) > 80) + "</article></body></html>"
 
 
+def task_runs(flow_run_id: str) -> list[dict]:
+    """Every task run of a flow run, as the Prefect server reports it."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}})
+    return response.json()
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """A real Prefect API server (temporary database) for every flow test."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEEDS
+from .conftest import SEEDS, task_runs
 
 
 def sha256_of(path: Path) -> str:
@@ -74,12 +74,8 @@ def test_records_carry_the_flow_run_id(mixed_run):
 def test_clean_tasks_share_one_profile_task_result(mixed_run):
     """Every clean-shard task takes the run profile from the one share-profile task (on
     Dask it then travels once per worker, not once per task)."""
-    from prefect.client.orchestration import get_client
-
     _, manifest = mixed_run
-    with get_client(sync_client=True) as client:
-        response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [manifest["flow_run_id"]]}}})
-    runs = response.json()
+    runs = task_runs(manifest["flow_run_id"])
     shared = [r["id"] for r in runs if r["name"].startswith("share-profile")]
     cleans = [r for r in runs if r["name"].startswith("clean-shard")]
     assert len(shared) == 1 and len(cleans) == 3  # 6 inputs in shards of 2

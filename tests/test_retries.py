@@ -15,7 +15,7 @@ import fsspec
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
-from .conftest import SEEDS
+from .conftest import SEEDS, task_runs
 
 
 class FlakyFileSystem(LocalFileSystem):
@@ -52,14 +52,6 @@ def flaky_source(tmp_path):
     FlakyFileSystem.reads.clear()
     FlakyFileSystem.failing_reads.clear()
     return src
-
-
-def task_runs(flow_run_id: str) -> list[dict]:
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}})
-    return response.json()
 
 
 def test_storage_errors_are_retried_and_lose_nothing(prefect_server, flaky_source, tmp_path):
