@@ -23,6 +23,16 @@ from prefect.settings import PREFECT_API_URL
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 
+#: Dask settings for the workers of the temporary LocalCluster. distributed's statistical
+#: profiler samples every worker's stacks 100 times a second and keeps one call tree per
+#: second for the last 1,000 seconds: on long cleaning shards (deep, varied stacks) that
+#: history grew each worker by about 2.5 MB per shard (417 -> 470 MB over 20 shards of
+#: 500 documents) and the sampling cost about 15% of the workers' time. Where the time
+#: goes per cleaning step is what ``benchmarks/throughput.py`` reports. Workers of an
+#: existing cluster keep their own settings (the README says which one to change).
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRunner:
     if dask_address or workers > 0:
         from prefect_dask import DaskTaskRunner
@@ -36,6 +46,7 @@ def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRu
                 "threads_per_worker": 1,
                 "host": "127.0.0.1",
                 "dashboard_address": "127.0.0.1:0",  # any free port: no clash with a running cluster
+                "config": LOCAL_WORKER_CONFIG,  # to each worker's Nanny: set in the worker process
             }
         )
     return ThreadPoolTaskRunner(max_workers=1)

@@ -97,3 +97,28 @@ def test_same_content_across_runs_shard_sizes_and_runners(matrix, other):
 def test_top_rules_do_not_depend_on_sharding(matrix):
     tops = {name: json.loads((run / "manifest.json").read_text())["top_rules"] for name, run in matrix.items()}
     assert len({json.dumps(t, sort_keys=False) for t in tops.values()}) == 1
+
+
+def test_local_cluster_workers_run_without_the_statistical_profiler(prefect_server):
+    """distributed's profiler keeps one call tree per second on each worker: on long
+    cleaning shards that history grew every worker by about 2.5 MB per shard."""
+    from prefect import flow, task
+
+    from flows.runners import running_pool, task_runner_for
+
+    @task
+    def worker_profile() -> tuple[bool, int]:
+        import time
+
+        import dask
+        from distributed import get_worker
+
+        time.sleep(1.5)  # longer than one profile cycle (1 s)
+        return dask.config.get("distributed.worker.profile.enabled"), len(get_worker().profile_history)
+
+    @flow
+    def probe() -> tuple[bool, int]:
+        with running_pool(task_runner_for(workers=1)) as pool:
+            return pool.submit(worker_profile, {}).result()
+
+    assert probe() == (False, 0)
