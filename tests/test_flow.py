@@ -152,7 +152,7 @@ def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(pref
                 del node
             return sorted(results), alive, len(futures)
 
-    monkeypatch.setattr(runners, "COLLECT_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(runners, "RELEASE_EVERY_SECONDS", 0.0)
     gc.disable()  # so that only as_finished can collect the cycles
     try:
         results, alive, left = handle_all()
