@@ -90,6 +90,44 @@ def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     assert decisions("\n".join([ARTICLE, "Updated 16M ago", ARTICLE_2]))["Updated 16M ago"] == "related.age_stamp"
 
 
+#: Page chrome from ../shared/bench pages (scraped_text and page_text renderings), with the rule
+#: that must remove it: publication stamps, spelled-out share links, shop buttons, consent banners.
+PAGE_CHROME = {
+    "Last updated on September 16th, 2023 at 09:27 am": "navigation.dateline",
+    "Published 22 hours ago": "navigation.dateline",
+    "\uae30\uc0ac\uc785\ub825 :[ 2018-08-25 15:24 ]": "navigation.dateline",  # Korean "article entered"
+    "Updated 10:01 pm PST, Tuesday, November 19, 2019": "navigation.dateline",
+    "Click to share on Mastodon (Opens in new window)": "navigation.share_links",
+    "Check Price on Amazon": "advertising.shop_button",
+    "View Deal": "advertising.shop_button",
+    "The technical storage or access is required to create user profiles to send advertising, or to track the user "
+    "on a website or across several websites for similar marketing purposes.": "legal.consent_notice",
+    "These cookies are necessary for the website to function and cannot be switched off.": "legal.consent_notice",
+    "We and our 100 partners store and/or access information on a device, such as unique IDs in cookies to process "
+    "personal data.": "legal.consent_notice",
+    "By using Conductor, you agree to our Terms of Service and Privacy Policy.": "legal.consent_notice",
+}
+
+#: Article lines that share words with those rules and must stay.
+ARTICLE_NEAR_CHROME = [
+    "Updated: the story now includes the minister's reply to the committee.",
+    "Update 5/19: Blinken and Lavrov met again on Wednesday, officials said.",
+    "Published in 2019, the report found that most local newsrooms had cut staff since 2008.",
+    "Regulators said the companies must ask users for consent before they place third-party cookies on their devices.",
+    "Shoppers increasingly check the price on Amazon before they buy anything in a store, the survey found.",
+    "\u201cWe process personal data lawfully and we use cookies only with consent,\u201d the company said in a statement.",
+    "These cookies are baked with rye flour, which gives them a darker colour and a nutty taste.",
+    "These cookies are perfect for a holiday table, and you can freeze the dough for up to three months.",
+]
+
+
+@pytest.mark.parametrize("line", [*PAGE_CHROME, *ARTICLE_NEAR_CHROME])
+def test_page_chrome_goes_by_its_rule_and_article_lines_near_it_stay(line):
+    rules = decisions("\n".join([ARTICLE, line, ARTICLE_2]))
+    assert rules[line] == PAGE_CHROME.get(line)
+    assert rules[ARTICLE] is None and rules[ARTICLE_2] is None
+
+
 def test_trending_headings_and_the_comment_login_line_go_but_a_sentence_about_trends_stays():
     login = "Please log in using one of these methods to post your comment:"  # WordPress.com's comment form
     sentence = "Trending news about the summit dominated social media on Thursday, officials said."
