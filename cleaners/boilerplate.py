@@ -94,7 +94,12 @@ class PhraseRule:
 @dataclass(frozen=True)
 class Rulebook:
     phrases: tuple[PhraseRule, ...]
+    #: Categories whose evidence grows into a region of neighbouring lines (``grows`` in the
+    #: category's file) ...
     growing: frozenset[str]
+    #: ... except the evidence of these rules (``grows = false`` on the rule): a one-line
+    #: widget, such as an inline "Also read: <headline>" link, has no card around it.
+    single_line: frozenset[str]
     connectors: frozenset[str]
     dated_item: re.Pattern[str]
     thresholds: dict[str, Any]
@@ -118,17 +123,21 @@ def rulebook(strictness: str) -> Rulebook:
     structure = load_rules("structure")
     phrases: list[PhraseRule] = []
     growing: set[str] = set()
+    single_line: set[str] = set()
     for category in structure["phrase_order"]:
         data = load_rules(category)
         if data.get("grows"):
             growing.add(category)
         for p in data["phrase"]:
+            if p.get("grows") is False:
+                single_line.add(f"{category}.{p['name']}")
             pattern = re.compile(p["pattern"])
             phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
     return Rulebook(
         phrases=tuple(phrases),
         by_length=_phrases_by_length(tuple(phrases)),
         growing=frozenset(growing),
+        single_line=frozenset(single_line),
         connectors=frozenset(structure["name_connectors"]),
         dated_item=re.compile(structure["dated_item_pattern"]),
         thresholds=dict(structure[strictness]),
@@ -176,12 +185,12 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     _dated_lists(blocks, book.dated_item, t["dated_list_min_items"])
     _heading_noise(blocks, book.connectors, t)
     tail_start = int(len(text) * t["tail_fraction"])
-    _grow_regions(blocks, book.growing, t, tail_start)
+    _grow_regions(blocks, book, t, tail_start)
     body_start = _body_start(blocks, t["body_min_words"])
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
     _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"])
     _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
-    _grow_regions(blocks, book.growing, t, tail_start)
+    _grow_regions(blocks, book, t, tail_start)
     return blocks
 
 
@@ -351,11 +360,11 @@ def _heading_noise(blocks: list[Block], connectors: frozenset[str], t: dict[str,
 # --- pass 3: regions -------------------------------------------------------------------
 
 
-def _grow_regions(blocks: list[Block], growing: frozenset[str], t: dict[str, Any], tail_start: int) -> None:
-    for block in list(blocks):
-        if block.evidence and block.category in growing:
-            _absorb_neighbours(blocks, block, t)
-    _bridge(blocks, growing, t, tail_start)
+def _grow_regions(blocks: list[Block], book: Rulebook, t: dict[str, Any], tail_start: int) -> None:
+    seeds = [b for b in blocks if b.evidence and b.category in book.growing and b.rule not in book.single_line]
+    for block in seeds:
+        _absorb_neighbours(blocks, block, t)
+    _bridge(blocks, seeds, t, tail_start)
 
 
 def _absorb_neighbours(blocks: list[Block], seed: Block, t: dict[str, Any]) -> None:
@@ -373,12 +382,11 @@ def _absorb_neighbours(blocks: list[Block], seed: Block, t: dict[str, Any]) -> N
             i += step
 
 
-def _bridge(blocks: list[Block], growing: frozenset[str], t: dict[str, Any], tail_start: int) -> None:
-    """Join two pieces of same-category evidence that are at most a few lines apart."""
+def _bridge(blocks: list[Block], seeds: list[Block], t: dict[str, Any], tail_start: int) -> None:
+    """Join two pieces of same-category evidence (``seeds``, in text order) that are at most
+    a few lines apart."""
     last_evidence: dict[str, int] = {}
-    for block in blocks:
-        if not (block.evidence and block.category in growing):
-            continue
+    for block in seeds:
         prev = last_evidence.get(block.category)
         if prev is not None and 0 < block.index - prev - 1 <= t["bridge_max_lines"]:
             between = blocks[prev + 1 : block.index]

@@ -128,6 +128,18 @@ def test_page_chrome_goes_by_its_rule_and_article_lines_near_it_stay(line):
     assert rules[ARTICLE] is None and rules[ARTICLE_2] is None
 
 
+def test_an_inline_also_read_link_goes_alone_and_the_subheadings_around_it_stay():
+    # The shape of a wcxb page (../shared/bench, dev half): an "Also Read" link between a
+    # paragraph and the article's next subheading. A teaser card's heading would go with its
+    # evidence; an inline link has no card around it.
+    link = "Also Read: Financial Fraud Detection Using Machine Learning"
+    subheadings = ["Trend Analysis", "Best Practices for Implementing Machine Learning"]
+    text = "\n".join([ARTICLE, subheadings[0], ARTICLE_2, link, subheadings[1], ARTICLE])
+    rules = decisions(text)
+    assert rules[link] == "related.read_more_link"
+    assert [rules[line] for line in subheadings] == [None, None]
+
+
 def test_trending_headings_and_the_comment_login_line_go_but_a_sentence_about_trends_stays():
     login = "Please log in using one of these methods to post your comment:"  # WordPress.com's comment form
     sentence = "Trending news about the summit dominated social media on Thursday, officials said."
