@@ -140,6 +140,23 @@ def test_an_inline_also_read_link_goes_alone_and_the_subheadings_around_it_stay(
     assert [rules[line] for line in subheadings] == [None, None]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [  # list items of wcxb pages (../shared/bench, dev half) whose parentheses hold a slash
+        "- Best Overall: Adidas Adizero Evo SL (Men\u2019s/Women\u2019s)",
+        "5. Google Cloud (Pub/Sub, Dataflow and BigQuery)",
+        "Get Dashlane Password Manager for Free (Upgrade to Premium for $4.99/mo)",
+        "- Journal issue details (e.g., publication date and volume/issue number)",
+        "- Full-service HR outsourcing (PEO / co-employment)",
+    ],
+)
+def test_alternatives_in_parentheses_are_no_photo_credit(line):
+    rules = decisions("\n".join([ARTICLE, line, ARTICLE_2]))
+    assert rules[line] is None
+    credit = "Blinken in Reykjavik. (Cpl. Jered T. Stone/ Marine Corps)"
+    assert decisions("\n".join([ARTICLE, credit, ARTICLE_2]))[credit] == "caption.credit_slash"
+
+
 def test_trending_headings_and_the_comment_login_line_go_but_a_sentence_about_trends_stays():
     login = "Please log in using one of these methods to post your comment:"  # WordPress.com's comment form
     sentence = "Trending news about the summit dominated social media on Thursday, officials said."
