@@ -106,6 +106,7 @@ PAGE_CHROME = {
     "We and our 100 partners store and/or access information on a device, such as unique IDs in cookies to process "
     "personal data.": "legal.consent_notice",
     "By using Conductor, you agree to our Terms of Service and Privacy Policy.": "legal.consent_notice",
+    "We use cookies to ensure that we give you the best experience on our website.": "legal.cookies",
 }
 
 #: Article lines that share words with those rules and must stay.
