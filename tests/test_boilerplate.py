@@ -107,6 +107,11 @@ PAGE_CHROME = {
     "personal data.": "legal.consent_notice",
     "By using Conductor, you agree to our Terms of Service and Privacy Policy.": "legal.consent_notice",
     "We use cookies to ensure that we give you the best experience on our website.": "legal.cookies",
+    "Check Price at Amazon $399 List": "advertising.shop_button",
+    "Get a Quote from Mayflower": "advertising.shop_button",
+    "8 min read": "navigation.reading_time",
+    "Sorry, something went wrong.": "navigation.site_chrome",
+    "Copy a direct link to this comment to your clipboard": "comments.prompt",
 }
 
 #: Article lines that share words with those rules and must stay.
@@ -117,6 +122,8 @@ ARTICLE_NEAR_CHROME = [
     "Regulators said the companies must ask users for consent before they place third-party cookies on their devices.",
     "Shoppers increasingly check the price on Amazon before they buy anything in a store, the survey found.",
     "\u201cWe process personal data lawfully and we use cookies only with consent,\u201d the company said in a statement.",
+    "Read the full review in our March issue, where we test twelve laptops side by side for a month.",
+    "It took him 8 minutes to read the whole report aloud to the committee, the minister said.",
     "These cookies are baked with rye flour, which gives them a darker colour and a nutty taste.",
     "These cookies are perfect for a holiday table, and you can freeze the dough for up to three months.",
 ]
