@@ -90,8 +90,9 @@ def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     assert decisions("\n".join([ARTICLE, "Updated 16M ago", ARTICLE_2]))["Updated 16M ago"] == "related.age_stamp"
 
 
-#: Page chrome from ../shared/bench pages (scraped_text and page_text renderings), with the rule
-#: that must remove it: publication stamps, share links, buttons and labels, consent banners, credits.
+#: Page chrome from ../shared/bench pages (scraped_text and page_text renderings, and lines in their
+#: style), with the rule that must remove it: publication stamps, share links, buttons and labels,
+#: consent banners, photo and reporting credits, tagged teaser links.
 PAGE_CHROME = {
     "Last updated on September 16th, 2023 at 09:27 am": "navigation.dateline",
     "Published 22 hours ago": "navigation.dateline",
@@ -113,6 +114,15 @@ PAGE_CHROME = {
     "Sorry, something went wrong.": "navigation.site_chrome",
     "Copy a direct link to this comment to your clipboard": "comments.prompt",
     "Blinken in Reykjavik. (Cpl. Jered T. Stone/ Marine Corps)": "caption.credit_slash",
+    "Keith Bradsher contributed reporting from Hong Kong.": "caption.reporting_credit",
+    "Fox News\u2019 Jessica Napoli contributed to this report.": "caption.reporting_credit",
+    "(Reporting by Greg Roumeliotis, Joshua Franklin, Koh Gui Qing, with reporting by Herb Lash and Megan Davies, "
+    "editing by Martin Howell.)": "caption.reporting_credit",
+    "Reporting by Jane Doe; Editing by Mark Potter": "caption.reporting_credit",
+    "Copyright \u24d2 Entermedia.co.kr. \ubb34\ub2e8\uc804\uc7ac \ubc0f \uc7ac\ubc30\ud3ec \uae08\uc9c0": "legal.copyright",
+    "Lakers vs Nets: NBA make final decision on game amid China turmoil [VIDEO]": "related.tagged_teaser",
+    "Reading Time: 11 minutes": "navigation.reading_time",
+    "Tempo de leitura: 2 minutos": "navigation.reading_time",
 }
 
 #: Article lines that share words with those rules and must stay.
@@ -125,6 +135,10 @@ ARTICLE_NEAR_CHROME = [
     "\u201cWe process personal data lawfully and we use cookies only with consent,\u201d the company said in a statement.",
     "Read the full review in our March issue, where we test twelve laptops side by side for a month.",
     "It took him 8 minutes to read the whole report aloud to the committee, the minister said.",
+    "The average reading time was 11 minutes, and most participants finished the whole text.",
+    "Reporting by the Guardian revealed that the minister had misled parliament about the contract.",
+    "Five researchers contributed to this report, which found rising rents across the city.",
+    "Watch the video [VIDEO] below, in which the mayor explains the plan to residents of the district.",
     "These cookies are baked with rye flour, which gives them a darker colour and a nutty taste.",
     "These cookies are perfect for a holiday table, and you can freeze the dough for up to three months.",
     # list items of wcxb pages (../shared/bench, dev half) whose parentheses hold a slash: no photo credit
