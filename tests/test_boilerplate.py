@@ -92,7 +92,8 @@ def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
 
 #: Page chrome from ../shared/bench pages (scraped_text and page_text renderings, and lines in their
 #: style), with the rule that must remove it: publication stamps, share links, buttons and labels,
-#: consent banners, photo and reporting credits, tagged teaser links.
+#: consent banners, form messages, photo and reporting credits, tagged teaser links, promotion
+#: banners, affiliate disclosures.
 PAGE_CHROME = {
     "Last updated on September 16th, 2023 at 09:27 am": "navigation.dateline",
     "Published 22 hours ago": "navigation.dateline",
@@ -123,6 +124,33 @@ PAGE_CHROME = {
     "Lakers vs Nets: NBA make final decision on game amid China turmoil [VIDEO]": "related.tagged_teaser",
     "Reading Time: 11 minutes": "navigation.reading_time",
     "Tempo de leitura: 2 minutos": "navigation.reading_time",
+    "This site uses Akismet to reduce spam. Learn how your comment data is processed.": "comments.form_notice",
+    "By checking this box and submitting this form, I consent to receive marketing and promotional texts.":
+        "legal.consent_notice",
+    "Free standard shipping on orders $40+": "advertising.promo_banner",
+    "Free express shipping on orders \u00a5990 or more. For more information on shipping rates and timelines, please "
+    "visit our international page": "advertising.promo_banner",
+    "Save my name, email, and website in this browser for the next time I comment.": "comments.form_notice",
+    "The material on this site may not be reproduced, distributed, transmitted, cached or otherwise used, except with "
+    "the prior written permission of Advance Local.": "legal.copyright",
+    "We and our partners process data to provide:": "legal.consent_notice",
+    "Thank you! Your submission has been received!": "navigation.widget_message",
+    "This field is for validation purposes and should be left unchanged.": "navigation.widget_message",
+    "A .gov website belongs to an official government organization in the United States.": "navigation.widget_message",
+    "About the Author": "navigation.site_chrome",
+    "In this article:": "navigation.site_chrome",
+    "We independently review everything we recommend. When you buy through our links, we may earn a commission.":
+        "advertising.affiliate_disclosure",
+    "Microsoft may earn an Affiliate Commission if you purchase something through recommended links in this article.":
+        "advertising.affiliate_disclosure",
+    "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.": "legal.consent_notice",
+    "This work is licensed under a Creative Commons Attribution-NoDerivatives 4.0 International License.": "legal.copyright",
+    "Please enable JavaScript to view the comments powered by Disqus. comments powered by Disqus": "comments.form_notice",
+    "Click to email a link to a friend (Opens in new window) Email": "navigation.share_links",
+    "PUBLISHED: 00:01, Tue, Nov 19, 2019 | UPDATED: 10:43, Tue, Nov 19, 2019": "navigation.dateline",
+    "Learn more \u2192": "navigation.site_chrome",
+    "$75 at Amazon": "advertising.shop_button",
+    "Check Amazon (on sale!) $300 List": "advertising.shop_button",
 }
 
 #: Article lines that share words with those rules and must stay.
@@ -139,6 +167,14 @@ ARTICLE_NEAR_CHROME = [
     "Reporting by the Guardian revealed that the minister had misled parliament about the contract.",
     "Five researchers contributed to this report, which found rising rents across the city.",
     "Watch the video [VIDEO] below, in which the mayor explains the plan to residents of the district.",
+    "Free shipping on all orders ended in 2019, when the retailer began to charge for small parcels.",
+    "By checking the box, voters could ask for a paper ballot, which the county then mailed to them.",
+    "In this article we compare twelve laptops that cost less than $1,000 and last a full working day.",
+    "The report may not be reproduced in full, the court ruled, but reporters may quote from it.",
+    "Official websites use plain language, the agency's guide says, so that every reader can follow them.",
+    "Publishers may earn a commission when readers click links to retailers, a study of 500 sites found.",
+    "The photo is licensed under a Creative Commons licence, the museum said, so anyone may reuse it.",
+    "Shares closed at $75 at the end of trading on Friday, up from $62 a week earlier.",
     "These cookies are baked with rye flour, which gives them a darker colour and a nutty taste.",
     "These cookies are perfect for a holiday table, and you can freeze the dough for up to three months.",
     # list items of wcxb pages (../shared/bench, dev half) whose parentheses hold a slash: no photo credit
