@@ -38,7 +38,7 @@ from cleaners.config import CleanConfig
 from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
-ROUNDS, DEPTH, LEARNING_RATE, BINS, L2, MIN_HESSIAN = 120, 4, 0.15, 32, 1.0, 0.05
+ROUNDS, DEPTH, LEARNING_RATE, BINS, L2, MIN_HESSIAN = 120, 6, 0.15, 32, 1.0, 0.05
 
 
 @dataclass

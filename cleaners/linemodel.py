@@ -14,7 +14,7 @@ into numbers:
 
 The weights live in ``rules/line_model.json``, written by ``benchmarks/train_line_model.py``
 from the ``dev`` half of the development benchmark only. Scoring walks 120 trees of depth
-4 per line: deterministic, no numpy, no network.
+6 per line: deterministic, no numpy, no network.
 """
 
 from __future__ import annotations
