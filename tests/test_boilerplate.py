@@ -151,6 +151,7 @@ PAGE_CHROME = {
     "Learn more \u2192": "navigation.site_chrome",
     "$75 at Amazon": "advertising.shop_button",
     "Check Amazon (on sale!) $300 List": "advertising.shop_button",
+    "Support independent local journalism. Donate today from just $5 a month.": "donation.appeal_headline",
 }
 
 #: Article lines that share words with those rules and must stay.
