@@ -256,12 +256,22 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     already) or no such strings are found."""
     try:
         parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
-        if parsed.state.flags & _sre.SRE_FLAG_LOCALE or parsed.data[:1] == [(_sre.AT, _sre.AT_BEGINNING)]:
+        if parsed.state.flags & _sre.SRE_FLAG_LOCALE or _starts_anchored(parsed):
             return None
         found = _sequence_literals(parsed.data)
     except Exception:  # noqa: BLE001  (a parser this code does not know: no prefilter)
         return None
     return tuple(sorted(s.lower() for s in found)) if found else None
+
+
+def anchored_at_start(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` starts at the start of the text (``^...``, or
+    alternatives that all begin with ``^``: the parser factors the common ``^`` out)."""
+    return _starts_anchored(_sre_parse.parse(pattern.pattern, pattern.flags))
+
+
+def _starts_anchored(parsed: Any) -> bool:
+    return parsed.data[:1] == [(_sre.AT, _sre.AT_BEGINNING)]
 
 
 def _sequence_literals(items: Any) -> set[str] | None:

@@ -465,6 +465,19 @@ def _bench_lines(limit: int = 300) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+def test_every_phrase_pattern_that_can_match_anywhere_has_a_prefilter():
+    """An unanchored pattern without needs is searched on every line of every page: one such
+    rule (a cased symbol such as "ⓒ" in an alternative, which no lowercase substring test can
+    stand for) made the phrase pass measurably slower. Anchored patterns fail fast anyway."""
+    from cleaners.boilerplate import anchored_at_start, rulebook
+
+    unfiltered = [
+        f"{rule.category}.{rule.name}" for rule in rulebook("balanced").phrases
+        if rule.needs is None and not anchored_at_start(rule.pattern)
+    ]
+    assert unfiltered == []
+
+
 def test_the_phrase_prefilter_never_skips_a_line_its_pattern_matches():
     """The substring prefilter only saves searches that would fail: over real lines, their
     upper-case and title-case forms, and lines holding the characters that ignore-case
