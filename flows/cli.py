@@ -58,15 +58,30 @@ def _server_answers(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def _server_context():
+def _server_context(verbose: bool = False):
     """Use the configured Prefect server if it is up, else a temporary one (with a note)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     url = PREFECT_API_URL.value()
-    if not url or _server_answers(url):
+    if url and _server_answers(url):
         return nullcontext()
+    if not verbose:
+        _silence_temporary_server()
+    if not url:
+        return nullcontext()  # Prefect starts its temporary server by itself
     console.print(f"[yellow]note:[/yellow] no Prefect server at {url}; using a temporary local one for this run.")
     return temporary_settings(restore_defaults={PREFECT_API_URL})
+
+
+def _silence_temporary_server() -> None:
+    """Turn off the console of Prefect's temporary server (a subprocess that inherits this
+    environment when it starts). Stopped at exit, it sometimes still logs a SQLAlchemy
+    "Exception during reset or similar" traceback despite the root level set above. This
+    process configured its logging already, so its own warnings still show."""
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 @app.command()
@@ -121,7 +136,7 @@ def clean(
 
         flow_module.progress_hook = follow
         try:
-            with _server_context():
+            with _server_context(verbose):
                 result = flow_module.clean_corpus(
                     source=source if len(source) > 1 else source[0],
                     output=out,
