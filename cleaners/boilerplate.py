@@ -145,11 +145,17 @@ def rulebook(strictness: str) -> Rulebook:
 
 
 def split_blocks(text: str) -> list[Block]:
-    """The non-empty lines of ``text`` (the matches of ``[^\\n]+``), with their spans."""
+    """The lines of ``text`` that hold more than whitespace, with their spans.
+
+    A whitespace-only line is a paragraph break, like an empty one, and goes with the
+    blank lines when the kept blocks are joined. (The spacing step empties such lines;
+    with it off, a block without a character would break every rule that reads a line's
+    last character.)
+    """
     blocks: list[Block] = []
     start = 0
     for line in text.split("\n"):
-        if line:
+        if line and not line.isspace():
             blocks.append(Block(len(blocks), start, start + len(line), line, word_count(line)))
         start += len(line) + 1
     return blocks

@@ -100,3 +100,34 @@ def test_reading_arbitrary_bytes_never_raises(tmp_path_factory, raw, fmt, gzippe
         assert isinstance(item, (InputDocument, BadInput))
         if isinstance(item, BadInput):
             assert item.reason and item.message
+
+
+#: Every character Python counts as whitespace (``str.split()`` and ``str.strip()`` use them).
+WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) != "\n"]
+SPACING_OFF = CleanConfig.model_validate({"spacing": {"enabled": False}})
+
+
+@pytest.mark.parametrize("config", [CONFIG, SPACING_OFF], ids=["default", "spacing-off"])
+@pytest.mark.parametrize("space", WHITESPACE, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_whitespace_only_line_in_the_lead_is_a_paragraph_break(space, config):
+    """A line of nothing but whitespace before the article body once crashed the lead-label
+    rule (U+2028 with the defaults; any whitespace with spacing off): a real article lost
+    as an ``internal_error`` reject. It is a paragraph break, and the article stays."""
+    body = SEED_LINES[0] if len(SEED_LINES[0].split()) >= 30 else max(SEED_LINES, key=len)
+    raw = f"World\n{space}\nMinisters meet in Brussels\n{space * 3}\n{body}\n".encode("utf-8")
+    result = clean_document(InputDocument("mem://whitespace.txt", raw), config, RUN)
+    assert isinstance(result, Record), result
+    assert body in result.text
+    assert not any(paragraph.isspace() for paragraph in result.text.split("\n\n"))
+    assert_explained(raw, result)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+def test_unicode_line_separators_become_line_breaks_and_are_recorded(separator):
+    line = max(SEED_LINES, key=len)
+    raw = f"{line}{separator}{line[::-1]}".encode("utf-8")
+    result = clean(raw)
+    assert isinstance(result, Record)
+    assert separator not in result.text
+    breaks = [e for e in result.edits if e.rule == "newline"]
+    assert [(e.before, e.after) for e in breaks] == [(separator, "\n")]
