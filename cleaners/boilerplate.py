@@ -102,6 +102,7 @@ class Rulebook:
     single_line: frozenset[str]
     connectors: frozenset[str]
     dated_item: re.Pattern[str]
+    not_a_teaser: re.Pattern[str]
     thresholds: dict[str, Any]
     #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
     #: of any longer line), in rule order, so the per-line loop tests no bounds.
@@ -140,6 +141,7 @@ def rulebook(strictness: str) -> Rulebook:
         single_line=frozenset(single_line),
         connectors=frozenset(structure["name_connectors"]),
         dated_item=re.compile(structure["dated_item_pattern"]),
+        not_a_teaser=re.compile(structure["not_a_teaser_pattern"]),
         thresholds=dict(structure[strictness]),
     )
 
@@ -194,7 +196,7 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     _grow_regions(blocks, book, t, tail_start)
     body_start = _body_start(blocks, t["body_min_words"])
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
-    _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"])
+    _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"], book.not_a_teaser)
     _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
     _grow_regions(blocks, book, t, tail_start)
     return blocks
@@ -440,16 +442,19 @@ def _open_to_teaser(block: Block) -> bool:
     return block.category is None or block.rule == "related.region"
 
 
-def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_words: int) -> None:
+def _repeated_headlines(
+    blocks: list[Block], body_start: int, window: int, max_words: int, not_a_teaser: re.Pattern[str]
+) -> None:
     """A line repeated within ``window`` lines: before the body a duplicate, after it a teaser.
 
     A line that recurs three times or more is not a teaser card (a repeated button, a
-    table label, an FAQ heading): it is left to the line model and seeds no region.
+    table label, an FAQ heading), nor is a line of code, a list item or a link
+    (``not_a_teaser``): those are left to the line model and seed no region.
     """
     keys = [normalised_line(b.text) for b in blocks]
     counts = Counter(keys)
     for block in blocks:
-        if not _open_to_teaser(block) or not 3 <= block.words <= max_words:
+        if not _open_to_teaser(block) or not 3 <= block.words <= max_words or not_a_teaser.search(block.text):
             continue
         key = keys[block.index]
         if counts[key] >= 3:

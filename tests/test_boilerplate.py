@@ -76,6 +76,23 @@ def test_a_button_repeated_three_times_seeds_no_teaser_region():
     assert not any(rule and rule.startswith("related.") for rule in rules.values())
 
 
+def test_repeated_code_list_items_and_links_in_the_body_are_not_teaser_cards():
+    # From wcxb pages (../shared/bench): a tutorial shows the same query twice, a review repeats
+    # a spec item, a reference list repeats a link. Article structure, not teaser cards: no
+    # related region grows from them over the short lines around.
+    query = ["SELECT * FROM orders WHERE customer_id = 42;", "-- Bad: the planner scans every row",
+             "ORDER BY created_at DESC", "SELECT * FROM orders WHERE customer_id = 42;"]
+    specs = ["- 360° sensor for obstacle detection", "- pendulum suspended mowing deck", "- 360° sensor for obstacle detection"]
+    link = ["https://www.nature.com/articles/s43016-021-00400-y", "Climate impacts on crops", "https://www.nature.com/articles/s43016-021-00400-y"]
+    text = "\n".join([ARTICLE, *query, ARTICLE_2, *specs, ARTICLE, *link, ARTICLE_2])
+    rules = {b.text: b.rule for b in apply_rules(text)}
+    assert all(rules[line] is None for line in query + specs + link), rules
+    # A headline repeated after the body (image alt text, then the link) still is one.
+    card = "Home Depot sales miss, shares plunge"
+    rules = {b.text: b.rule for b in apply_rules("\n".join([ARTICLE, ARTICLE_2, card, card, "Ad Choices"]))}
+    assert rules[card] == "related.teaser_headline"
+
+
 def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     # The tail of a real page_text rendering (CBS News, ../shared/bench/scrapinghub): teaser
     # cards of a headline and an age stamp. "ago" inside a sentence is article text.
