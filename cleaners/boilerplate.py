@@ -168,10 +168,16 @@ TemplateCheck = Callable[[str], "str | None"]
 
 
 def classify_blocks(
-    text: str, strictness: str = "balanced", line_model: bool = True, templates: TemplateCheck | None = None
+    text: str,
+    strictness: str = "balanced",
+    line_model: bool = True,
+    templates: TemplateCheck | None = None,
+    page_title: str | None = None,
 ) -> list[Block]:
-    """Split ``text`` into blocks and decide, for each, keep (category None) or remove."""
-    blocks = apply_rules(text, strictness, templates)
+    """Split ``text`` into blocks and decide, for each, keep (category None) or remove.
+
+    ``page_title``: the title an HTML page's metadata gives (see :func:`_page_title`)."""
+    blocks = apply_rules(text, strictness, templates, page_title)
     if blocks and line_model:
         scores, layout = score_lines([LineView(b.text, b.category, b.evidence) for b in blocks])
         decide(blocks, scores, layout, rulebook(strictness).thresholds)
@@ -179,7 +185,9 @@ def classify_blocks(
     return blocks
 
 
-def apply_rules(text: str, strictness: str = "balanced", templates: TemplateCheck | None = None) -> list[Block]:
+def apply_rules(
+    text: str, strictness: str = "balanced", templates: TemplateCheck | None = None, page_title: str | None = None
+) -> list[Block]:
     """Passes 1-5: what the rules alone decide (the line model's input)."""
     book = rulebook(strictness)
     blocks = split_blocks(text)
@@ -195,6 +203,8 @@ def apply_rules(text: str, strictness: str = "balanced", templates: TemplateChec
     tail_start = int(len(text) * t["tail_fraction"])
     _grow_regions(blocks, book, t, tail_start)
     body_start = _body_start(blocks, t["body_min_words"])
+    if page_title:
+        _page_title(blocks, body_start, page_title)
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
     _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"], book.not_a_teaser)
     _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
@@ -425,6 +435,24 @@ def _body_start(blocks: list[Block], min_words: int) -> int:
         if block.category is None and block.words >= min_words:
             return block.index
     return len(blocks)
+
+
+def _page_title(blocks: list[Block], body_start: int, title: str) -> None:
+    """The first line before the article body that repeats the page's title.
+
+    An HTML page's title comes with its metadata and is the record's ``title``. trafilatura
+    puts it at the top of the text on about one page in five (when the heading sits inside
+    the article's container), so it is removed there: the text of a page is its body, on
+    every page alike. Only when a body follows, so that no page is reduced to nothing.
+    """
+    if body_start >= len(blocks):
+        return
+    wanted = normalised_line(title)
+    for block in blocks[:body_start]:
+        if block.category is None and wanted and normalised_line(block.text) == wanted:
+            block.assign("other", "other.page_title")
+            block.detail = "the page's title, in the record's title"
+            return
 
 
 def _lead_labels(blocks: list[Block], body_start: int, max_words: int) -> None:

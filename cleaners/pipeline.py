@@ -69,12 +69,17 @@ class CleanResult:
 
 
 def clean_text(
-    decoded: str, config: CleanConfig, profile: CorpusProfile | None = None, host: str | None = None
+    decoded: str,
+    config: CleanConfig,
+    profile: CorpusProfile | None = None,
+    host: str | None = None,
+    page_title: str | None = None,
 ) -> tuple[CleanResult, Language]:
     """Run steps 2-6 on decoded text. Returns the result and the detected language.
 
     With a run ``profile`` and the document's ``host``, lines on most of the host's pages
-    are removed as site template.
+    are removed as site template. ``page_title``: an HTML page's title from its metadata;
+    a line before the body that repeats it goes (the record holds it in ``title``).
     """
     tracked = TrackedText(decoded)
     edits: list[Edit] = []
@@ -83,7 +88,7 @@ def clean_text(
     tracked, made = normalise_spacing(tracked, config.spacing.enabled)
     edits += made
     templates = partial(profile.template_detail, host) if profile is not None and host is not None else None
-    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates)
+    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates, page_title)
     language = detect_language(tracked.text, config.language)
     if language.code in config.typos.languages:
         before = tracked.text
@@ -99,7 +104,7 @@ def clean_text(
 
 
 def _remove_boilerplate(
-    tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None
+    tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None, page_title: str | None
 ) -> tuple[TrackedText, list[Removal], str | None]:
     """Classify and remove until nothing more goes (at most ``MAX_BOILERPLATE_PASSES``).
 
@@ -113,7 +118,7 @@ def _remove_boilerplate(
     removed: list[Removal] = []
     title = None
     for _ in range(MAX_BOILERPLATE_PASSES):
-        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates)
+        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title)
         gone = [b for b in blocks if b.category is not None]
         for block in gone:
             start, end = tracked.original_span(block.start, block.end)
@@ -191,7 +196,8 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         decoded = decode_document(doc, config)
     except RejectInput as exc:
         return reject(exc.reason, exc.message)
-    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url))
+    page_title = decoded.extraction.metadata.get("title") if decoded.extraction else None
+    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url), page_title)
     if not result.text.strip():
         return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
     keep = config.language.keep

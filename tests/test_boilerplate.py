@@ -93,6 +93,19 @@ def test_repeated_code_list_items_and_links_in_the_body_are_not_teaser_cards():
     assert rules[card] == "related.teaser_headline"
 
 
+def test_the_page_title_goes_from_the_lead_only_when_a_body_follows():
+    title = "Council backs harbour homes plan"
+    rules = lambda *lines: [b.rule for b in apply_rules("\n".join(lines), page_title=title)]  # noqa: E731
+    # Matched on the casefolded words: trafilatura may render the heading's punctuation apart.
+    assert rules("News", "Council backs harbour homes plan!", ARTICLE, ARTICLE_2)[1] == "other.page_title"
+    assert rules(title, ARTICLE, title, ARTICLE_2) == ["other.page_title", None, None, None]  # after the body: kept
+    # No body: a short page keeps its only heading.
+    assert rules(title, "The old harbour warehouses at dusk")[0] is None
+    # Not the title: a different headline stays, and without a page title nothing changes.
+    assert rules("Harbour homes plan faces new vote", ARTICLE)[0] is None
+    assert apply_rules("\n".join([title, ARTICLE]))[0].rule is None
+
+
 def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     # The tail of a real page_text rendering (CBS News, ../shared/bench/scrapinghub): teaser
     # cards of a headline and an age stamp. "ago" inside a sentence is article text.
