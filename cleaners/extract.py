@@ -127,6 +127,10 @@ _LABEL_OVERRIDES = {
     "ascii": "cp1252", "us-ascii": "cp1252", "iso_8859-1": "cp1252", "iso-ir-100": "cp1252",
     "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8", "x-user-defined": "cp1252",
 }
+#: Python codecs that no web page means, whatever it declares: they raise on any byte
+#: ("undefined"), parse markup as something else ("punycode", "idna", "utf-7") or decode
+#: backslash escapes ("unicode-escape"). A label naming one is treated as unknown.
+_NOT_WEB_CHARSETS = frozenset({"undefined", "punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape", "charmap"})
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -143,9 +147,12 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = _LABEL_OVERRIDES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # bytes-to-bytes codecs ("base64", "zlib") and str-to-str ones ("rot13") are no charsets
+    text_codec = getattr(info, "_is_text_encoding", True)
+    return info.name if text_codec and info.name not in _NOT_WEB_CHARSETS else None
 
 
 def _try(raw: bytes, codec: str | None) -> str | None:
@@ -153,7 +160,7 @@ def _try(raw: bytes, codec: str | None) -> str | None:
         return None
     try:
         return raw.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: some codecs raise the base class
         return None
 
 

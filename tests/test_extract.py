@@ -174,6 +174,19 @@ def test_bom_undeclared_and_garbage():
     assert text.startswith("<p>") and "broken" in text and isinstance(encoding, str)
 
 
+@pytest.mark.parametrize("label", ["undefined", "punycode", "idna", "utf-7", "unicode_escape", "raw_unicode_escape", "charmap", "rot13", "base64"])
+@pytest.mark.parametrize("where", ["meta", "header"])
+def test_a_python_only_codec_declared_as_charset_is_an_unknown_label(label, where):
+    """Python knows these names, but they are no web charsets: "undefined" and "punycode"
+    raised a bare UnicodeError out of decoding (the page became an internal error), and
+    "unicode_escape" would read backslashes in the page as escapes."""
+    body = "<p>Caf\u00e9 owners say C:\\new\\plans are \u201cgood news\u201d for the harbour.</p>"
+    meta = f'<meta charset="{label}">' if where == "meta" else ""
+    raw = f"<html><head>{meta}</head><body>{body}</body></html>".encode("utf-8")
+    text, encoding = decode_html(raw, f"text/html; charset={label}" if where == "header" else None)
+    assert (body in text, encoding) == (True, "utf-8")
+
+
 # ----------------------------------------------------------------------------- time limit
 
 
