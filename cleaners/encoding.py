@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from functools import lru_cache
 
 import ftfy
@@ -101,4 +102,24 @@ def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[Tra
             fixed, rule = leftover, f"{rule}+leftover-utf8-as-windows-1252" if fixed != line else "leftover-utf8-as-windows-1252"
         if fixed != line:
             proposed.extend(_diff_edits(line, fixed, match.start(), rule))
+    return apply_edits(tracked, proposed)
+
+
+def renormalise(tracked: TrackedText, options: EncodingOptions) -> tuple[TrackedText, list[Edit]]:
+    """Normalise again the lines a later step left unnormalised, explaining each edit.
+
+    ftfy normalises before the spacing step, which then deletes invisible and control
+    characters. One that sat between a letter and a combining mark ("e\u200b\u0301")
+    leaves the pair to compose ("é"): without this step the record's text would not be
+    NFC, and cleaning it again would edit it. Rule ``normalize:<form>``.
+    """
+    form = options.normalization
+    if not options.enabled or form == "none" or unicodedata.is_normalized(form, tracked.text):
+        return tracked, []
+    proposed: list[ProposedEdit] = []
+    for match in _LINE.finditer(tracked.text):
+        line = match.group()
+        fixed = unicodedata.normalize(form, line)
+        if fixed != line:
+            proposed.extend(_diff_edits(line, fixed, match.start(), f"normalize:{form}"))
     return apply_edits(tracked, proposed)

@@ -28,7 +28,7 @@ from .boilerplate import NOT_A_HEADING_END, TemplateCheck, classify_blocks, spli
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
-from .encoding import repair_encoding
+from .encoding import renormalise, repair_encoding
 from .extract import Extraction, ExtractionError, decode_html, extract_html
 from .inputs import InputDocument
 from .language import detect_language, move_to
@@ -87,6 +87,9 @@ def clean_text(
     edits += made
     tracked, made = normalise_spacing(tracked, config.spacing.enabled)
     edits += made
+    if made:  # a deleted invisible character can leave a letter and a combining mark to compose
+        tracked, made = renormalise(tracked, config.encoding)
+        edits += made
     templates = partial(profile.template_detail, host) if profile is not None and host is not None else None
     tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates, page_title)
     language = detect_language(tracked.text, config.language)

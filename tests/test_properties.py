@@ -131,3 +131,17 @@ def test_unicode_line_separators_become_line_breaks_and_are_recorded(separator):
     assert separator not in result.text
     breaks = [e for e in result.edits if e.rule == "newline"]
     assert [(e.before, e.after) for e in breaks] == [(separator, "\n")]
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\x81"], ids=["ZWSP", "SHY", "WJ", "C1"])
+def test_a_combining_mark_freed_by_the_spacing_step_composes(hidden):
+    """ftfy normalises before the spacing step deletes invisible and control characters; the
+    letter and the combining mark they kept apart must then compose (the record's text is
+    NFC, and cleaning it again edits nothing). Found by fuzzing."""
+    raw = f"Cafe{hidden}\u0301 society is a long sentence that goes on for a while, about many things.\n".encode("utf-8")
+    first = clean(raw)
+    assert isinstance(first, Record) and first.text.startswith("Café society")
+    assert [e.rule for e in first.edits][-1] == "normalize:NFC"
+    assert_explained(raw, first)
+    second = clean(first.text.encode("utf-8"))
+    assert (second.text, second.edits) == (first.text, [])
