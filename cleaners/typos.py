@@ -523,7 +523,7 @@ def _never_correct() -> frozenset[str]:
 def _candidate_words(words: Iterable[str], in_names: set[str], capitalised: Counter[str], lexicon: Lexicon) -> set[str]:
     """The distinct ``words`` worth a second look: unknown to the dictionary, or (among
     ``in_names``) a rare capitalised word inside a name of this document; never one with an
-    apostrophe or on the ``never_correct`` list.
+    apostrophe, longer than ``guards.max_length`` or on the ``never_correct`` list.
 
     A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
     "Antony Blinken"): the rare capitalised words inside a name of this document get the
@@ -533,7 +533,8 @@ def _candidate_words(words: Iterable[str], in_names: set[str], capitalised: Coun
     rare_names = {w for w in in_names if len(w) >= names["min_length"] and capitalised[w] <= names["max_document_count"]}
     unknown = set(filterfalse(lexicon.knows, words))
     never = _never_correct()
-    return {w for w in unknown | rare_names if "'" not in w and "’" not in w and w.lower() not in never}
+    longest = _settings()["guards"]["max_length"]
+    return {w for w in unknown | rare_names if len(w) <= longest and "'" not in w and "’" not in w and w.lower() not in never}
 
 
 def repair_typos(

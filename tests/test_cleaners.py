@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from collections import Counter
+
 import pytest
 
 from cleaners.boilerplate import classify_blocks
@@ -112,6 +114,15 @@ def test_spaced_ellipsis_and_clean_text_are_left_alone():
     assert all(e.rule != "doubled_period" for e in edits)
 
 
+def test_every_unicode_space_becomes_a_space_and_long_space_runs_go():
+    # U+1680 (Ogham space mark) was the one space separator the exotic_space rule missed; a
+    # long run of spaces before it also made line_edge_space try every space of the run.
+    text = "Hello" + " " * 5000 + "\u1680world  \n   indented line \u2007 "
+    fixed, edits = normalise_spacing(TrackedText(text))
+    assert fixed.text == "Hello world\nindented line"
+    assert {e.rule for e in edits} == {"exotic_space", "space_run", "line_edge_space"}
+
+
 # --- typos -----------------------------------------------------------------------------
 
 
@@ -125,6 +136,16 @@ def test_typos_fixed_names_and_regional_spellings_untouched():
     assert all(e.kind == "typo" and e.rule for e in edits)
     for name in ("Kuleba", "Peskov", "Zaporizhzhia", "Luhansk", "Lavrov", "Mr", "MPs", "colour", "centre", "realised", "skepticism"):
         assert name in fixed.text
+
+
+def test_tokens_too_long_to_be_words_are_never_typo_candidates():
+    """A 5,000-letter token is no word: the name-variant check would build every one-edit
+    spelling of it (quadratic memory). A name slip of ordinary length is still looked at."""
+    from cleaners.typos import _candidate_words, english_lexicon
+
+    blob, slip = "Q" + "w" * 5000, "Vladmir"
+    candidates = _candidate_words([blob, blob.lower(), slip, "against"], set(), Counter(), english_lexicon())
+    assert candidates == {slip}
 
 
 def test_repeated_unknown_word_is_deliberate():
