@@ -19,9 +19,10 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 import fsspec
 
@@ -129,9 +130,37 @@ def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[
         if fmt == "jsonl":
             yield from _jsonl_documents(uri, content, options, max_bytes)
         elif fmt == "warc":
-            yield from _warc_documents(uri, content, max_bytes)
+            yield from _warc_documents(uri, _TruncationIsCorrupt(content) if content is not stream else content, max_bytes)
         else:
             yield _whole_file(uri, content, fmt, max_bytes)
+
+
+class _TruncationIsCorrupt:
+    """A gzip stream on which a cut-off end raises ``BadGzipFile``, not ``EOFError``.
+
+    warcio takes an ``EOFError`` from its stream for the archive's normal end: a truncated
+    ``.warc.gz`` lost its last records without a word. As a ``BadGzipFile`` it becomes a
+    ``malformed_warc`` reject that says where the file breaks, after the complete records."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        # read1: what one member's decompression gives, so the bytes before the cut still
+        # arrive (a buffered read of 16 KiB lost them all with the error).
+        try:
+            return self._stream.read1(size) if size > 0 else self._stream.read(size)
+        except EOFError as exc:
+            raise gzip.BadGzipFile(f"the gzip stream is cut off: {exc}") from exc
+
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.readline(size)
+        except EOFError as exc:
+            raise gzip.BadGzipFile(f"the gzip stream is cut off: {exc}") from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _whole_file(uri: str, content: IO[bytes], fmt: str, max_bytes: int) -> InputDocument | BadInput:
@@ -161,7 +190,11 @@ def _jsonl_documents(uri: str, content: IO[bytes], options: InputOptions, max_by
             return
         number += 1
         if len(line) > max_bytes and not line.endswith(b"\n"):
-            size = len(line) + _skip_rest_of_line(content)
+            try:
+                size = len(line) + _skip_rest_of_line(content)
+            except GZIP_ERRORS as exc:
+                yield BadInput(uri, number, "corrupt_gzip", f"the gzip stream breaks inside line {number}: {type(exc).__name__}: {exc}")
+                return
             yield BadInput(uri, number, "too_large", f"line {number} has {size} bytes, over the limit of {max_bytes} (limits.max_bytes)", None, size)
             continue
         if line.strip():
@@ -183,8 +216,8 @@ def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -
 
     try:
         row = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return bad(f"not JSON ({exc})")
+    except (ValueError, RecursionError) as exc:  # JSON and UTF-8 errors, huge integers, deep nesting
+        return bad(f"not JSON ({type(exc).__name__}: {exc})"[:500])
     if not isinstance(row, dict):
         return bad(f"a JSON {type(row).__name__}, not an object")
     fields = options.jsonl
@@ -195,9 +228,10 @@ def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -
     else:
         return bad(f"no non-empty string field {fields.html!r} or {fields.text!r}")
     known = {fields.html, fields.text, fields.url, fields.id, fields.published}
+    row = _without_lone_surrogates(row)
     return InputDocument(
         uri=uri,
-        raw=body.encode("utf-8", "surrogatepass"),
+        raw=row[key].encode("utf-8"),
         format=fmt,
         url=_str_or_none(row.get(fields.url)),
         member=number,
@@ -212,6 +246,24 @@ def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate (a JSON escape such as ``"\\ud800"`` that is half a
+    character: valid JSON, not text) replaced by U+FFFD, in strings, keys and nested values.
+
+    UTF-8 cannot hold one: written as is, the body was no valid UTF-8 (and decoded under a
+    wrong guessed charset), and a field in ``extra`` made the record unwritable."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value) if not value.isascii() else value
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    return value
+
+
 def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[InputDocument | BadInput]:
     """Response (and resource) records with an HTML content type; others are rejects or ignored.
 
@@ -224,9 +276,10 @@ def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[Inp
     number = 0
     records = iter(ArchiveIterator(stream, check_digests=False))
     while True:
+        where = number + 1  # the record being read: the next one, then (its payload) this one
         try:
             record = next(records)
-            number += 1
+            number = where
             if record.rec_type not in ("response", "resource"):
                 continue
             yield _warc_document(uri, number, record, max_bytes)
@@ -235,10 +288,10 @@ def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[Inp
         except OSError as exc:
             if not isinstance(exc, GZIP_ERRORS):
                 raise  # storage trouble: the task is retried
-            yield BadInput(uri, number + 1, "malformed_warc", f"record {number + 1}: corrupt gzip member ({exc}); the rest of the file is skipped")
+            yield BadInput(uri, where, "malformed_warc", f"record {where}: corrupt gzip member ({exc}); the rest of the file is skipped")
             return
         except (ArchiveLoadFailed, Exception) as exc:  # noqa: BLE001 - warcio fails in many ways on broken records
-            yield BadInput(uri, number + 1, "malformed_warc", f"record {number + 1} cannot be parsed ({type(exc).__name__}: {exc}); the rest of the file is skipped")
+            yield BadInput(uri, where, "malformed_warc", f"record {where} cannot be parsed ({type(exc).__name__}: {exc}); the rest of the file is skipped")
             return
 
 

@@ -40,7 +40,10 @@ def settings() -> TemplateSettings:
 def host_of(uri: str, url: str | None = None) -> str:
     """The site a document belongs to: its URL's host, else the folder it was read from."""
     if url:
-        host = urlsplit(url).hostname
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:  # "http://[::1/x": no host to be had
+            host = None
         if host:
             return host.removeprefix("www.")
     return uri.rsplit("/", 1)[0] if "/" in uri else "."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Callable
 
@@ -62,6 +63,15 @@ CASES: dict[str, tuple[Callable[[Path], Path], dict, list[tuple[int | None, str]
         write("rows.jsonl", (json.dumps({"text": ARTICLE}) + "\n{broken\n" + json.dumps({"html": HTML_PAGE}) + "\n").encode()),
         {},
         [(2, "malformed_jsonl")],
+    ),
+    "jsonl integer over Python's digit limit": (
+        write("big.jsonl", (json.dumps({"text": ARTICLE}) + '\n{"text": "x", "n": ' + "9" * 5000 + "}\n").encode()), {}, [(2, "malformed_jsonl")],
+    ),
+    "jsonl nested too deep to parse": (write("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n"), {}, [(1, "malformed_jsonl")]),
+    "over-long jsonl line in a truncated gzip": (
+        write("cut.jsonl.gz", gzip.compress((json.dumps({"text": random.Random(0).randbytes(100_000).hex()}) + "\n").encode(), mtime=0)[:50_000]),
+        {"limits": {"max_bytes": 20_000}},  # the cut comes after the limit, while the rest of the line is skipped
+        [(1, "corrupt_gzip")],
     ),
     "malformed warc record": (write("crawl.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 9999\r\n\r\ncut short"), {}, [(1, "malformed_warc")]),
     "html past the time limit": (write("slow.html", SLOW_PAGE.encode()), {"html": {"time_limit": 0.05}}, [(None, "extraction_timeout")]),
