@@ -29,7 +29,7 @@ from .inputs import BadInput, InputDocument, is_container, read_documents
 from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
 from .sources import PERMANENT_READ_ERRORS
-from .storage import AtomicWriter, join, write_atomic, write_json
+from .storage import AtomicWriter, join, json_line, write_atomic, write_json
 from .templates import host_of
 from .typos import english_lexicon
 
@@ -259,7 +259,7 @@ def clean_shard(
             if isinstance(result, Reject):
                 summary.rejects.append(result.model_dump(mode="json"))
                 continue
-            out.write(result.model_dump_json() + "\n")
+            out.write(json_line(result.model_dump_json()))
             cleaned.append((result.source.uri, result.source.member, result.id))
             summary.chars_in += result.stats.chars_in
             summary.chars_out += result.stats.chars_out

@@ -78,9 +78,22 @@ def make_dirs(uri: str) -> None:
     fs.makedirs(path, exist_ok=True)
 
 
+#: Characters that end a line for Python's ``str.splitlines`` (and some other readers) but
+#: not for JSONL: JSON allows them raw inside strings, so a record whose text or edits held
+#: one was split in two by a reader that used ``splitlines()``. Written as JSON escapes
+#: (valid only because JSON never has them outside a string); the control characters
+#: among the others are escaped by every JSON serialiser.
+_SPLITLINES_ONLY = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(serialised: str) -> str:
+    """One JSONL line (newline included) for a JSON document serialised on one line."""
+    return serialised.translate(_SPLITLINES_ONLY) + "\n"
+
+
 def write_json(uri: str, payload: dict) -> str:
     return write_atomic(uri, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def write_jsonl(uri: str, rows: Iterable[dict]) -> str:
-    return write_atomic(uri, "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in rows))
+    return write_atomic(uri, "".join(json_line(json.dumps(r, sort_keys=True, ensure_ascii=False)) for r in rows))

@@ -332,3 +332,18 @@ def test_review_page_finds_container_members_and_extracted_html_again(tmp_path):
     html_record = next(r for r in records if r["source"]["format"] == "html" and r["source"]["container"] is None)
     Path(html_record["source"]["uri"]).write_text(page(title="Changed since"), encoding="utf-8")
     assert read_input(html_record) == (None, "The original input has changed since the run (sha256 differs).")
+
+
+def test_records_holding_unicode_line_separators_stay_one_line_each(tmp_path):
+    """JSON allows U+2028, U+2029 and U+0085 raw inside strings, but Python's splitlines()
+    (and other readers) end a line there: a record whose edits or removals held one read
+    back as two broken lines. They are written as JSON escapes."""
+    path = tmp_path / "separators.txt"
+    path.write_text("Menu\u2028Home\x85\n" + "\n\n".join(ARTICLE) + "\u2029", encoding="utf-8")
+    out = tmp_path / "run"
+    config = CleanConfig()
+    summary = batch.clean_shard(0, [str(path)], str(out), config, RunInfo(config.config_hash(), processed_at="t"))
+    lines = (out / summary.file).read_text(encoding="utf-8").splitlines()
+    (record,) = [json.loads(line) for line in lines]
+    assert {e["before"] for e in record["edits"]} >= {"\u2028", "\u2029"}
+    assert "\\u2028" in lines[0] and "\u2028" not in lines[0]
