@@ -128,7 +128,16 @@ def source_host(source: dict) -> str:
 _DEFAULTS = CleanConfig()
 
 
-def read_input(record: dict) -> tuple[str | None, str | None]:
+def run_config(manifest: dict) -> CleanConfig:
+    """The config the run used (its manifest keeps it), to read the documents again the same
+    way (JSONL field names, limits); the defaults for a manifest without a readable one."""
+    try:
+        return CleanConfig.model_validate(manifest.get("config") or {})
+    except ValueError:  # a config of another newsclean version
+        return _DEFAULTS
+
+
+def read_input(record: dict, config: CleanConfig = _DEFAULTS) -> tuple[str | None, str | None]:
     """The decoded input a record's offsets point into, or ``(None, why not)``.
 
     The source may have moved, changed or become unreadable since the run; offsets into a
@@ -139,7 +148,7 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
     """
     source = record["source"]
     try:
-        found = _document_bytes(source)
+        found = _document_bytes(source, config)
     except Exception as exc:  # noqa: BLE001 - any backend failure (missing, offline, no fsspec driver) only degrades this document
         return None, f"The original input could not be read any more ({type(exc).__name__}: {exc})."
     if found is None:
@@ -147,7 +156,7 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
     if source.get("sha256") and hashlib.sha256(found.raw).hexdigest() != source["sha256"]:
         return None, "The original input has changed since the run (sha256 differs)."
     try:
-        decoded = decode_document(found, _DEFAULTS).text
+        decoded = decode_document(found, config).text
     except RejectInput as exc:
         return None, f"The original input no longer decodes ({exc.reason})."
     expected = source.get("extracted_sha256")
@@ -158,10 +167,10 @@ def read_input(record: dict) -> tuple[str | None, str | None]:
     return decoded, None
 
 
-def _document_bytes(source: dict) -> InputDocument | None:
+def _document_bytes(source: dict, config: CleanConfig) -> InputDocument | None:
     """The document a record's ``source`` names, read again (None: the member is gone)."""
-    options = InputOptions(format=source.get("container") or source.get("format") or "text")
-    limit = max(4 * (source.get("bytes") or 0), _DEFAULTS.limits.max_bytes)  # a changed document is still read
+    options = InputOptions(format=source.get("container") or source.get("format") or "text", jsonl=config.input.jsonl)
+    limit = max(4 * (source.get("bytes") or 0), config.limits.max_bytes)  # a changed document is still read
     for item in read_documents(source["uri"], options, limit):
         if item.member == source.get("member"):
             return item if isinstance(item, InputDocument) else None
@@ -315,9 +324,9 @@ def _edits(record: dict, tables: _Tables, to16: Callable[[int], int]) -> list[li
     return [[to16(e["start"]), to16(e["end"]), tables.kinds(e["kind"]), tables.rules(e["rule"]), e["before"], e["after"]] for e in edits]
 
 
-def document_entry(record: dict, tables: _Tables) -> dict:
+def document_entry(record: dict, tables: _Tables, config: CleanConfig = _DEFAULTS) -> dict:
     """The compact, page-ready form of one record (short keys: the page holds thousands)."""
-    decoded, note = read_input(record)
+    decoded, note = read_input(record, config)
     to16 = utf16_offsets(decoded) if decoded is not None else (lambda i: i)
     stats = record["stats"]
     language = record.get("language") or {}
@@ -367,11 +376,12 @@ class RunFigures:
         return [(rule, category, count) for (rule, category), count in ranked[:n]]
 
 
-def collect(run_dir: str | Path) -> tuple[list[dict], _Tables, RunFigures]:
-    """Streams the shards once into page entries (sorted by URI) and run figures."""
+def collect(run_dir: str | Path, config: CleanConfig = _DEFAULTS) -> tuple[list[dict], _Tables, RunFigures]:
+    """Streams the shards once into page entries (sorted by URI) and run figures.
+    ``config``: the run's, with which its documents are read again."""
     tables, figures, entries = _Tables(), RunFigures(), []
     for record in iter_records(run_dir):
-        entry = document_entry(record, tables)
+        entry = document_entry(record, tables, config)
         figures.add(record, entry)
         entries.append(entry)
     entries.sort(key=lambda e: (e["u"], e["id"]))
@@ -544,7 +554,7 @@ def render_report(run_dir: str | Path) -> str:
     """The report page of a run folder (local path or fsspec URL); writes nothing."""
     run_dir = str(run_dir)
     manifest = _read_manifest(run_dir)
-    entries, tables, figures = collect(run_dir)
+    entries, tables, figures = collect(run_dir, run_config(manifest))
     payload = {
         "page_size": PAGE_SIZE,
         "categories": tables.categories.items,

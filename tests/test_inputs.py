@@ -334,6 +334,22 @@ def test_review_page_finds_container_members_and_extracted_html_again(tmp_path):
     assert read_input(html_record) == (None, "The original input has changed since the run (sha256 differs).")
 
 
+def test_review_page_reads_jsonl_again_with_the_runs_field_names(tmp_path):
+    """A run with its own JSONL field names: the report re-reads each row with the config
+    the manifest keeps (with the defaults it found no document in the row)."""
+    from cleaners.report import read_input, run_config
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"link": "https://gazette.example/harbour", "body": "\n\n".join(ARTICLE + [NEWSLETTER])}) + "\n", encoding="utf-8")
+    config = CleanConfig.model_validate({"input": {"jsonl": {"text": "body", "url": "link"}}})
+    (record,), _ = clean_files([path], tmp_path, config)
+    assert record["source"]["url"] == "https://gazette.example/harbour" and record["removed"]
+    assert read_input(record) == (None, "The original input no longer holds member 1.")  # default field names
+    decoded, why_not = read_input(record, run_config({"config": config.model_dump(mode="json")}))
+    assert why_not is None and all(decoded[r["start"] : r["end"]] == r["text"] for r in record["removed"])
+    assert run_config({}) == CleanConfig() and run_config({"config": {"no_such_section": 1}}) == CleanConfig()
+
+
 def test_records_holding_unicode_line_separators_stay_one_line_each(tmp_path):
     """JSON allows U+2028, U+2029 and U+0085 raw inside strings, but Python's splitlines()
     (and other readers) end a line there: a record whose edits or removals held one read
