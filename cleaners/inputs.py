@@ -19,12 +19,14 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterator
 
 import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
 from .config import InputOptions
 
@@ -113,9 +115,17 @@ def is_container(uri: str, override: str = "auto") -> bool:
     return fmt in CONTAINER_FORMATS
 
 
+def _open(uri: str) -> Any:
+    """``fsspec.open(uri, "rb")``, except for a local file with ``::`` in its name, which
+    fsspec would read as a chained URL ("a::b.txt": open "b.txt", cached through "a")."""
+    if "::" in uri and os.path.isfile(uri):
+        return LocalFileSystem().open(uri, "rb")
+    return fsspec.open(uri, "rb")
+
+
 def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[InputDocument | BadInput]:
     """Every document of the file at ``uri`` (or the reason a part is not one), in order."""
-    with fsspec.open(uri, "rb") as handle:
+    with _open(uri) as handle:
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
         # Decompressed here, not by warcio: GzipFile reads per-record gzip members (the WARC

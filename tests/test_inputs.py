@@ -255,6 +255,16 @@ def test_jsonl_lone_surrogates_and_unparseable_urls_still_give_records(tmp_path)
     assert second["source"]["url"] == "http://[::1/harbour" and second["text"].startswith(ARTICLE[0])
 
 
+def test_a_local_file_with_double_colons_in_its_name_is_read(tmp_path):
+    """fsspec reads "a::b" as a chained URL: "harbour::2024.txt" was an unreadable reject."""
+    from cleaners.sources import discover, uris
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "harbour::2024.txt").write_text("\n\n".join(ARTICLE), encoding="utf-8")
+    records, rejects = clean_files([Path(u) for u in uris(discover(str(tmp_path / "in")))], tmp_path)
+    assert rejects == [] and [r["source"]["uri"] for r in records] == [str(tmp_path / "in" / "harbour::2024.txt")]
+
+
 # --- gzip trouble ----------------------------------------------------------------------
 
 
