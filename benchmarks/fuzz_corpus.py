@@ -40,7 +40,7 @@ MAX_BYTES = 300_000
 
 
 #: Number of broken-input kinds (the first round writes the one truly empty file).
-KINDS = 16
+KINDS = 18
 
 
 @dataclass
@@ -148,6 +148,8 @@ def build(folder: Path, broken: int, good: int, seed: int = 0) -> Planted:
         ("malformed_warc", lambda i: (f"bad-{i:05d}-broken.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: %d\r\n\r\nshort" % (99999 + i))),
         ("malformed_jsonl", lambda i: (f"bad-{i:05d}-rows.jsonl", b'{"text": %d}\n' % i)),
         ("malformed_jsonl", lambda i: (f"bad-{i:05d}-escape.jsonl", json.dumps({"id": f"../../../etc/passwd-{i}", "html": ""}).encode() + b"\n")),
+        ("empty", lambda i: (f"bad-{i:05d}-blank.jsonl", b"\n" * (i + 1))),
+        ("empty", lambda i: (f"bad-{i:05d}-info.warc", b"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: <urn:uuid:%d>\r\nContent-Length: 0\r\n\r\n\r\n\r\n" % i)),
     ]
     for i in range(broken):
         reason, make = makers[i % len(makers)]

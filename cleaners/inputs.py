@@ -138,11 +138,25 @@ def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[
             return
         fmt = options.format if options.format != "auto" else (format_by_name(uri) or sniff_format(head))
         if fmt == "jsonl":
-            yield from _jsonl_documents(uri, content, options, max_bytes)
+            yield from _or_empty(uri, "JSONL", _jsonl_documents(uri, content, options, max_bytes))
         elif fmt == "warc":
-            yield from _warc_documents(uri, _TruncationIsCorrupt(content) if content is not stream else content, max_bytes)
+            warc = _TruncationIsCorrupt(content) if content is not stream else content
+            yield from _or_empty(uri, "WARC", _warc_documents(uri, warc, max_bytes))
         else:
             yield _whole_file(uri, content, fmt, max_bytes)
+
+
+def _or_empty(uri: str, kind: str, items: Iterator[InputDocument | BadInput]) -> Iterator[InputDocument | BadInput]:
+    """``items``, or one ``empty`` reject for the file when it holds nothing to report: an
+    empty JSONL file (or one of blank lines), a WARC with no response or resource record.
+    Like an empty text file, it is then accounted for, not silently absent from the run."""
+    produced = False
+    for item in items:
+        produced = True
+        yield item
+    if not produced:
+        what = "not one non-blank line" if kind == "JSONL" else "no response or resource record"
+        yield BadInput(uri, None, "empty", f"the {kind} file holds {what}")
 
 
 class _TruncationIsCorrupt:

@@ -73,6 +73,12 @@ CASES: dict[str, tuple[Callable[[Path], Path], dict, list[tuple[int | None, str]
         {"limits": {"max_bytes": 20_000}},  # the cut comes after the limit, while the rest of the line is skipped
         [(1, "corrupt_gzip")],
     ),
+    "empty jsonl": (write("nothing.jsonl", b"\n  \n\n"), {}, [(None, "empty")]),
+    "warc without a response record": (
+        write("requests.warc", b"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: <urn:uuid:1>\r\nContent-Length: 0\r\n\r\n\r\n\r\n"),
+        {},
+        [(None, "empty")],
+    ),
     "malformed warc record": (write("crawl.warc", b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 9999\r\n\r\ncut short"), {}, [(1, "malformed_warc")]),
     "html past the time limit": (write("slow.html", SLOW_PAGE.encode()), {"html": {"time_limit": 0.05}}, [(None, "extraction_timeout")]),
     "html without an article": (write("gallery.html", b"<html><body><img src='a.jpg'></body></html>"), {}, [(None, "no_article")]),
