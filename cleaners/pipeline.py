@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 from . import __version__
-from .boilerplate import NOT_A_HEADING_END, TemplateCheck, classify_blocks, split_blocks
+from .boilerplate import NOT_A_HEADING_END, TemplateCheck, classify_blocks, rulebook, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
@@ -40,10 +40,6 @@ from .typos import repair_typos
 
 #: Kept blocks are joined with one blank line: one paragraph per block in the output.
 PARAGRAPH_SEPARATOR = "\n\n"
-#: Boilerplate passes until nothing more is removed: a safety bound. Most pages settle in two
-#: or three; a long menu can lose a layer per pass (at 4, 58 of the bench's 1,940 renderings
-#: were still losing lines, and cleaning their output again removed more).
-MAX_BOILERPLATE_PASSES = 12
 _TITLE_MAX_WORDS = 20
 
 
@@ -111,7 +107,7 @@ def clean_text(
 def _remove_boilerplate(
     tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None, page_title: str | None
 ) -> tuple[TrackedText, list[Removal], str | None]:
-    """Classify and remove until nothing more goes (at most ``MAX_BOILERPLATE_PASSES``).
+    """Classify and remove until nothing more goes (at most ``max_passes`` of the level).
 
     Removing a widget changes the context of what is left (the body's edges, the comment
     section, the lead zone), so one pass can leave lines a second pass removes. Running to
@@ -122,7 +118,10 @@ def _remove_boilerplate(
         return tracked.select([(b.start, b.end) for b in split_blocks(tracked.text)], PARAGRAPH_SEPARATOR), [], None
     removed: list[Removal] = []
     title = None
-    for _ in range(MAX_BOILERPLATE_PASSES):
+    # Most pages settle in two or three passes; a long menu can lose a layer per pass (at a
+    # bound of 4 for every level, 58 of the bench's 1,940 renderings were still losing lines,
+    # and cleaning their output again removed more). ``aggressive`` keeps 4: see structure.toml.
+    for _ in range(rulebook(options.strictness).thresholds["max_passes"]):
         blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title)
         gone = [b for b in blocks if b.category is not None]
         for block in gone:
