@@ -11,7 +11,9 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable
 
 _HOME = tempfile.mkdtemp(prefix="newsclean-prefect-home-")
 os.environ["PREFECT_HOME"] = _HOME
@@ -30,13 +32,24 @@ def article_html(text: str, title: str | None = None) -> str:
     return head + "<article>" + "".join(f"<p>{p}</p>" for p in text.split("\n") if len(p) > 80) + "</article></body></html>"
 
 
-def task_runs(flow_run_id: str) -> list[dict]:
-    """Every task run of a flow run, as the Prefect server reports it."""
+def task_runs(flow_run_id: str, until: Callable[[list[dict]], bool] = lambda runs: True, timeout: float = 30.0) -> list[dict]:
+    """Every task run of a flow run, as the Prefect server reports it, once ``until`` holds.
+
+    Task runs reach the server as events, persisted asynchronously: right after the flow
+    returns, a loaded machine may not show the last one yet (a CI run once saw 2 of 3
+    clean-shard tasks). So the caller says what it waits for; after ``timeout`` seconds
+    the last answer is returned and the test's own assertion reports what is missing.
+    """
     from prefect.client.orchestration import get_client
 
+    deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
-        response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}})
-    return response.json()
+        while True:
+            response = client.request("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}})
+            runs = response.json()
+            if until(runs) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

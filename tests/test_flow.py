@@ -75,7 +75,7 @@ def test_clean_tasks_share_one_profile_task_result(mixed_run):
     """Every clean-shard task takes the run profile from the one share-profile task (on
     Dask it then travels once per worker, not once per task)."""
     _, manifest = mixed_run
-    runs = task_runs(manifest["flow_run_id"])
+    runs = task_runs(manifest["flow_run_id"], until=lambda runs: sum(r["name"].startswith("clean-shard") for r in runs) >= 3)
     shared = [r["id"] for r in runs if r["name"].startswith("share-profile")]
     cleans = [r for r in runs if r["name"].startswith("clean-shard")]
     assert len(shared) == 1 and len(cleans) == 3  # 6 inputs in shards of 2
