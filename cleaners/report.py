@@ -76,9 +76,14 @@ def _read_manifest(run_dir: str) -> dict:
     """The manifest, or a clear error: a folder without one is not a finished run."""
     try:
         with fsspec.open(join(run_dir, "manifest.json"), "r", encoding="utf-8") as handle:
-            return json.load(handle)
+            manifest = json.load(handle)
     except FileNotFoundError as exc:
         raise ReportError(f"no manifest.json in {run_dir!r}: not a complete run folder") from exc
+    except (OSError, ValueError) as exc:  # a folder or a file in its place, no permission, not JSON
+        raise ReportError(f"the manifest.json of {run_dir!r} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise ReportError(f"the manifest.json of {run_dir!r} is a JSON {type(manifest).__name__}, not a run's manifest")
+    return manifest
 
 
 def _shard_files(run_dir: str) -> list[str]:
@@ -582,6 +587,9 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> str:
     Works for local folders and fsspec URLs alike (temporary name, then rename).
     """
     target = str(out) if out is not None else join(str(run_dir), "report.html")
+    fs, path = fsspec.core.url_to_fs(target)
+    if fs.isdir(path):  # a folder given as --out: the page goes inside it
+        target = join(target, "report.html")
     write_atomic(target, render_report(run_dir))
     return target
 

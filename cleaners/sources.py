@@ -8,6 +8,7 @@ read becomes a reject later, not a crash.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterable, Iterator, Sequence
@@ -41,25 +42,58 @@ def _qualified(fs: fsspec.AbstractFileSystem, path: str) -> str:
     return path if protocol in ("file", "local") else fs.unstrip_protocol(path)
 
 
-def _is_hidden(path: str) -> bool:
-    return any(part.startswith(".") for part in PurePosixPath(path).parts[-1:])
+def _is_hidden(path: str, root: str | None = None) -> bool:
+    """A hidden file, or (below ``root``, a folder being walked) a file in a hidden folder
+    such as ``.git/`` or ``.cache/``."""
+    parts = PurePosixPath(path).parts
+    below = parts[len(PurePosixPath(root).parts) :] if root is not None else parts[-1:]
+    return any(part.startswith(".") for part in below)
 
 
-def discover(sources: str | Sequence[str]) -> list[InputRef]:
-    """All input files under ``sources`` (folders, globs or files), sorted, no repeats."""
+def _under(path: str, folders: Sequence[str]) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[InputRef]:
+    """All input files under ``sources`` (folders, globs or files), sorted, no repeats.
+
+    ``exclude``: folders whose files are never inputs (the run's output and ledger: an output
+    folder inside a source folder would otherwise be cleaned again by the next run).
+    """
     if isinstance(sources, str):
         sources = [sources]
     if not sources:
         raise SourceError("no source given")
     found: dict[str, InputRef] = {}
     for source in sources:
-        for ref in _discover_one(str(source)):
+        if not str(source).strip():
+            raise SourceError("an empty source names no file or folder (an unset variable?)")
+        for ref in _discover_one(str(source), _paths_of(exclude)):
             found.setdefault(ref.uri, ref)
     return sorted(found.values())
 
 
-def _discover_one(source: str) -> Iterator[InputRef]:
-    fs, path = url_to_fs(source)
+def _paths_of(folders: Sequence[str]) -> list[str]:
+    """``folders`` as the paths their filesystems list (local ones made absolute)."""
+    paths = []
+    for folder in folders:
+        try:
+            fs, path = url_to_fs(folder)
+        except (ValueError, ImportError):
+            continue
+        paths.append(fs._strip_protocol(path) if "://" in folder else str(PurePosixPath(os.path.abspath(path))))
+    return paths
+
+
+def _filesystem(source: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    try:
+        return url_to_fs(source)
+    except (ValueError, ImportError) as exc:  # "Protocol not known: foo", "Install s3fs to access S3"
+        raise SourceError(f"cannot read {source!r}: {exc}") from exc
+
+
+def _discover_one(source: str, exclude: Sequence[str] = ()) -> Iterator[InputRef]:
+    fs, path = _filesystem(source)
     if _GLOB_CHARS & set(path):
         matches = fs.glob(path, detail=True)
         if not matches:
@@ -72,7 +106,7 @@ def _discover_one(source: str) -> Iterator[InputRef]:
         raise SourceError(f"source not found: {source!r}")
     if fs.isdir(path):
         for name, info in sorted(fs.find(path, detail=True).items()):
-            if name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name):
+            if name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path) and not _under(name, exclude):
                 yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
         return
     yield InputRef(_qualified(fs, path), int(fs.size(path) or 0))

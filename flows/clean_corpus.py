@@ -30,7 +30,7 @@ from cleaners.config import CleanConfig, load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
-from cleaners.sources import discover, uris
+from cleaners.sources import SourceError, discover, uris
 from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, running_pool, task_runner_for
 
@@ -222,9 +222,12 @@ def clean_corpus(
     if input_format is not None:
         cleaning = cleaning.model_copy(update={"input": cleaning.input.model_copy(update={"format": input_format})})
     flow_run_id = str(flow_run.get_id() or "local")
-    inputs = uris(discover(source))  # before creating anything: a wrong source leaves no trace
-    sources = [source] if isinstance(source, str) else list(source)
+    if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root
+        raise SourceError("output is empty: name the folder that receives the run folder")
     ledger = ledger or ledger_mod.default_location(output)
+    # before creating anything: a wrong source leaves no trace; never the run's own output
+    inputs = uris(discover(source, exclude=[output, ledger]))
+    sources = [source] if isinstance(source, str) else list(source)
     params = {"sources": sources, "config_hash": cleaning.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": __version__}
     resumed = runs.find_resumable(output, params)
     if resumed is not None:  # the same command, after a run that was killed

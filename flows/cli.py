@@ -110,7 +110,8 @@ def clean(
         raise typer.Exit(2)
     try:
         load_config(config)  # fail before starting Prefect on a bad config file
-    except ConfigError as exc:
+        _check_paths(source, out)
+    except (ConfigError, SourceError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
 
@@ -157,6 +158,24 @@ def clean(
     _print_summary(result)
 
 
+def _check_paths(source: List[str], out: str) -> None:
+    """The mistakes a user makes with paths, caught in a second instead of after Prefect has
+    started: a source that names nothing (or an unknown protocol), an empty --out (the run
+    folder would go to the filesystem's root), an --out that cannot be a folder."""
+    from cleaners.sources import SourceError, discover
+    from cleaners.storage import make_dirs
+
+    discover(source)
+    if not out.strip():
+        raise SourceError("--out is empty: name the folder that receives the run folder")
+    try:
+        make_dirs(out)
+    except (OSError, ValueError, ImportError) as exc:  # an existing file, no permission, unknown protocol
+        raise SourceError(f"--out {out!r} cannot be used as a folder: {exc}") from exc
+    if "://" not in out and not os.access(out, os.W_OK):
+        raise SourceError(f"--out {out!r} is not writable")
+
+
 def _print_summary(result: dict) -> None:
     from cleaners.manifest import summary_table
 
@@ -174,8 +193,8 @@ def _print_summary(result: dict) -> None:
 
 @app.command()
 def report(
-    run_dir: Path = typer.Argument(..., help="A run folder (holding manifest.json)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: RUN_DIR/report.html)."),
+    run_dir: str = typer.Argument(..., help="A run folder (holding manifest.json): a local path or an fsspec URL."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="HTML file to write, or a folder to write report.html into (default: RUN_DIR/report.html)."),
 ) -> None:
     """Write a self-contained HTML review page for a run: what was removed and why."""
     from cleaners.report import ReportError, write_report

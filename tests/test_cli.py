@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -34,6 +35,32 @@ def test_bad_config_is_refused_before_any_work(tmp_path):
     assert result.exit_code == 2
     assert "strictness" in result.output
     assert list(tmp_path.iterdir()) == [bad]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["empty source", "missing source", "unknown protocol", "empty --out", "--out is a file", "config is a folder"],
+)
+def test_path_mistakes_are_one_line_errors_before_any_work(case, tmp_path):
+    """Caught in a second, before Prefect starts, with one line naming the problem (they were
+    tracebacks after 15-50 s; an empty --out put the run folder at the filesystem root, and an
+    empty source cleaned the working directory). Found by a helper probing the CLI."""
+    (tmp_path / "a-file").write_text("x")
+    args = {
+        "empty source": ["", "--out", str(tmp_path / "out")],
+        "missing source": [str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")],
+        "unknown protocol": ["foo://bucket/news", "--out", str(tmp_path / "out")],
+        "empty --out": [str(SEEDS), "--out", ""],
+        "--out is a file": [str(SEEDS), "--out", str(tmp_path / "a-file")],
+        "config is a folder": [str(SEEDS), "--out", str(tmp_path / "out"), "--config", str(tmp_path)],
+    }[case]
+    result = CliRunner().invoke(app, ["clean", *args])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error:") and "Traceback" not in result.output
+    assert {"empty source": "empty source", "missing source": "not found", "unknown protocol": "Protocol not known",
+            "empty --out": "--out is empty", "--out is a file": "cannot be used as a folder",
+            "config is a folder": "cannot be read"}[case] in " ".join(result.output.split())  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing written
 
 
 def test_run_command_without_a_server_ends_cleanly(tmp_path):

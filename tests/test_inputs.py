@@ -373,3 +373,21 @@ def test_records_holding_unicode_line_separators_stay_one_line_each(tmp_path):
     (record,) = [json.loads(line) for line in lines]
     assert {e["before"] for e in record["edits"]} >= {"\u2028", "\u2029"}
     assert "\\u2028" in lines[0] and "\u2028" not in lines[0]
+
+
+def test_discovery_skips_hidden_folders_and_the_runs_own_output(tmp_path):
+    """Only the file name was checked for a leading dot, so `.git/` and `.cache/` were cleaned;
+    an output folder inside the source was cleaned again by the next run (its shards and
+    ledger as malformed JSONL). Found by a helper probing the CLI."""
+    from cleaners.sources import SourceError, discover
+
+    src = tmp_path / "news"
+    for name in ("a.txt", ".draft.txt", ".git/b.txt", "sub/.cache/c.txt", "sub/d.txt", "clean/run-1/documents-00000.jsonl", "clean/ledger/x.jsonl"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text("x")
+    found = [Path(ref.uri).relative_to(src).as_posix() for ref in discover(str(src), exclude=[str(src / "clean")])]
+    assert found == ["a.txt", "sub/d.txt"]
+    # a hidden folder named as the source itself is what the user asked for
+    assert [Path(r.uri).name for r in discover(str(src / ".git"))] == ["b.txt"]
+    with pytest.raises(SourceError, match="empty source"):
+        discover(["  "])

@@ -244,6 +244,24 @@ def test_a_folder_without_manifest_is_not_a_run(tmp_path):
         render_report(tmp_path)
 
 
+@pytest.mark.parametrize("manifest", ["{not json", "[1, 2]", None], ids=["corrupt", "a-list", "a-folder"])
+def test_a_broken_manifest_is_a_report_error_not_a_traceback(manifest, tmp_path):
+    if manifest is None:
+        (tmp_path / "manifest.json").mkdir()
+    else:
+        (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(ReportError, match="manifest.json"):
+        render_report(tmp_path)
+
+
+def test_report_out_may_name_a_folder(seed_run, tmp_path):
+    """--out naming an existing folder wrote a file called '<folder>.tmp-…' inside it."""
+    from cleaners.report import write_report
+
+    target = write_report(seed_run["run_dir"], tmp_path)
+    assert target == str(tmp_path / "report.html") and [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
 # --- hand-made run folders ------------------------------------------------------------------
 
 
