@@ -252,7 +252,10 @@ def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -
     else:
         return bad(f"no non-empty string field {fields.html!r} or {fields.text!r}")
     known = {fields.html, fields.text, fields.url, fields.id, fields.published}
-    row = _without_lone_surrogates(row)
+    try:
+        row = _checked_row(row)
+    except ValueError as exc:
+        return bad(str(exc))
     return InputDocument(
         uri=uri,
         raw=row[key].encode("utf-8"),
@@ -271,21 +274,35 @@ def _str_or_none(value: object) -> str | None:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Deeper JSON than this in a row is refused: the record could not be written (the JSON
+#: serialiser stops at a few hundred levels), and no crawler's metadata needs it.
+MAX_JSON_DEPTH = 64
 
 
-def _without_lone_surrogates(value: Any) -> Any:
-    """``value`` with each lone surrogate (a JSON escape such as ``"\\ud800"`` that is half a
-    character: valid JSON, not text) replaced by U+FFFD, in strings, keys and nested values.
+def _checked_row(row: dict) -> dict:
+    """``row``, in place, with each lone surrogate (a JSON escape such as ``"\\ud800"`` that
+    is half a character: valid JSON, not text) replaced by U+FFFD in strings and keys.
 
     UTF-8 cannot hold one: written as is, the body was no valid UTF-8 (and decoded under a
-    wrong guessed charset), and a field in ``extra`` made the record unwritable."""
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value) if not value.isascii() else value
-    if isinstance(value, dict):
-        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_lone_surrogates(v) for v in value]
-    return value
+    wrong guessed charset), and a field in ``extra`` made the record unwritable. Walked with
+    a stack, not recursion: raises ``ValueError`` beyond :data:`MAX_JSON_DEPTH` levels.
+    """
+    stack: list[tuple[dict | list, int]] = [(row, 1)]
+    while stack:
+        container, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        keys = list(container) if isinstance(container, dict) else range(len(container))
+        for key in keys:
+            value = container[key]
+            if isinstance(value, str) and not value.isascii():
+                container[key] = _LONE_SURROGATE.sub("\ufffd", value)
+            elif isinstance(value, (dict, list)):
+                stack.append((value, depth + 1))
+        if isinstance(container, dict):
+            for key in [k for k in container if not k.isascii() and _LONE_SURROGATE.search(k)]:
+                container[_LONE_SURROGATE.sub("\ufffd", key)] = container.pop(key)
+    return row
 
 
 def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[InputDocument | BadInput]:

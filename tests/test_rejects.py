@@ -67,6 +67,9 @@ CASES: dict[str, tuple[Callable[[Path], Path], dict, list[tuple[int | None, str]
     "jsonl integer over Python's digit limit": (
         write("big.jsonl", (json.dumps({"text": ARTICLE}) + '\n{"text": "x", "n": ' + "9" * 5000 + "}\n").encode()), {}, [(2, "malformed_jsonl")],
     ),
+    "jsonl field nested too deep to write": (
+        write("nested.jsonl", ('{"text": %s, "tree": %s}\n' % (json.dumps(ARTICLE), "[" * 300 + "]" * 300)).encode()), {}, [(1, "malformed_jsonl")],
+    ),
     "jsonl nested too deep to parse": (write("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n"), {}, [(1, "malformed_jsonl")]),
     "over-long jsonl line in a truncated gzip": (
         write("cut.jsonl.gz", gzip.compress((json.dumps({"text": random.Random(0).randbytes(100_000).hex()}) + "\n").encode(), mtime=0)[:50_000]),
