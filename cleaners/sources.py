@@ -8,7 +8,7 @@ read becomes a reject later, not a crash.
 
 from __future__ import annotations
 
-import os
+import posixpath
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterable, Iterator, Sequence
@@ -74,14 +74,13 @@ def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[
 
 
 def _paths_of(folders: Sequence[str]) -> list[str]:
-    """``folders`` as the paths their filesystems list (local ones made absolute)."""
+    """``folders`` as their filesystems' ``find`` names paths (absolute, normalised)."""
     paths = []
     for folder in folders:
         try:
-            fs, path = url_to_fs(folder)
-        except (ValueError, ImportError):
+            paths.append(posixpath.normpath(url_to_fs(folder)[1]))
+        except (ValueError, ImportError):  # an unknown protocol holds none of the inputs
             continue
-        paths.append(fs._strip_protocol(path) if "://" in folder else str(PurePosixPath(os.path.abspath(path))))
     return paths
 
 
