@@ -83,12 +83,18 @@ def make_dirs(uri: str) -> None:
 #: one was split in two by a reader that used ``splitlines()``. Written as JSON escapes
 #: (valid only because JSON never has them outside a string); the control characters
 #: among the others are escaped by every JSON serialiser.
-_SPLITLINES_ONLY = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_SPLITLINES_ONLY = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def json_line(serialised: str) -> str:
-    """One JSONL line (newline included) for a JSON document serialised on one line."""
-    return serialised.translate(_SPLITLINES_ONLY) + "\n"
+    """One JSONL line (newline included) for a JSON document serialised on one line.
+
+    ``in`` and ``replace`` scan at C speed; ``str.translate`` with a table took 3.3 ms on a
+    30 KB record (a dict lookup per character), a sixth of the text path's time."""
+    for char, escape in _SPLITLINES_ONLY:
+        if char in serialised:
+            serialised = serialised.replace(char, escape)
+    return serialised + "\n"
 
 
 def write_json(uri: str, payload: dict) -> str:
