@@ -86,6 +86,15 @@ def _read_manifest(run_dir: str) -> dict:
     return manifest
 
 
+def _check_shards(run_dir: str, manifest: dict) -> None:
+    """Every shard file the manifest lists is in the folder: a page over fewer documents than
+    its figures count would mislead its reader."""
+    present = {PurePosixPath(uri).name for uri in _shard_files(run_dir)}
+    missing = [s.get("file") for s in manifest.get("shards") or [] if isinstance(s, dict) and s.get("file") not in present]
+    if missing:
+        raise ReportError(f"{len(missing)} shard file(s) of the manifest are missing from {run_dir!r}: {', '.join(map(str, missing[:3]))}")
+
+
 def _shard_files(run_dir: str) -> list[str]:
     """Shard files in name order (= discovery order), so reading order is deterministic."""
     fs, path = fsspec.core.url_to_fs(run_dir)
@@ -559,6 +568,7 @@ def render_report(run_dir: str | Path) -> str:
     """The report page of a run folder (local path or fsspec URL); writes nothing."""
     run_dir = str(run_dir)
     manifest = _read_manifest(run_dir)
+    _check_shards(run_dir, manifest)
     entries, tables, figures = collect(run_dir, run_config(manifest))
     payload = {
         "page_size": PAGE_SIZE,

@@ -262,6 +262,18 @@ def test_report_out_may_name_a_folder(seed_run, tmp_path):
     assert target == str(tmp_path / "report.html") and [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
+def test_a_run_folder_missing_a_shard_file_is_a_report_error(seed_run, tmp_path):
+    """The page listed fewer documents than its figures counted, and said nothing."""
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(seed_run["run_dir"], copy)
+    victim = sorted(copy.glob("documents-*.jsonl"))[1]
+    victim.unlink()
+    with pytest.raises(ReportError, match=victim.name):
+        render_report(copy)
+
+
 # --- hand-made run folders ------------------------------------------------------------------
 
 
