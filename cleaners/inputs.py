@@ -23,7 +23,7 @@ import os
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -172,14 +172,15 @@ class _TruncationIsCorrupt:
     def read(self, size: int = -1) -> bytes:
         # read1: what one member's decompression gives, so the bytes before the cut still
         # arrive (a buffered read of 16 KiB lost them all with the error).
-        try:
-            return self._stream.read1(size) if size > 0 else self._stream.read(size)
-        except EOFError as exc:
-            raise gzip.BadGzipFile(f"the gzip stream is cut off: {exc}") from exc
+        return self._strict(self._stream.read1 if size > 0 else self._stream.read, size)
 
     def readline(self, size: int = -1) -> bytes:
+        return self._strict(self._stream.readline, size)
+
+    @staticmethod
+    def _strict(read: Callable[[int], bytes], size: int) -> bytes:
         try:
-            return self._stream.readline(size)
+            return read(size)
         except EOFError as exc:
             raise gzip.BadGzipFile(f"the gzip stream is cut off: {exc}") from exc
 
@@ -253,7 +254,7 @@ def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -
         return bad(f"no non-empty string field {fields.html!r} or {fields.text!r}")
     known = {fields.html, fields.text, fields.url, fields.id, fields.published}
     try:
-        row = _checked_row(row)
+        row = _checked_row(row, surrogates=_SURROGATE_ESCAPE.search(line) is not None)
     except ValueError as exc:
         return bad(str(exc))
     return InputDocument(
@@ -274,14 +275,18 @@ def _str_or_none(value: object) -> str | None:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The JSON escape every lone surrogate comes from (UTF-8 bytes cannot encode one): without
+#: it in the line, no string of the row needs the surrogate scan.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: Deeper JSON than this in a row is refused: the record could not be written (the JSON
 #: serialiser stops at a few hundred levels), and no crawler's metadata needs it.
 MAX_JSON_DEPTH = 64
 
 
-def _checked_row(row: dict) -> dict:
+def _checked_row(row: dict, surrogates: bool = True) -> dict:
     """``row``, in place, with each lone surrogate (a JSON escape such as ``"\\ud800"`` that
-    is half a character: valid JSON, not text) replaced by U+FFFD in strings and keys.
+    is half a character: valid JSON, not text) replaced by U+FFFD in strings and keys
+    (``surrogates``: the line holds such an escape; else only the depth is checked).
 
     UTF-8 cannot hold one: written as is, the body was no valid UTF-8 (and decoded under a
     wrong guessed charset), and a field in ``extra`` made the record unwritable. Walked with
@@ -295,11 +300,11 @@ def _checked_row(row: dict) -> dict:
         keys = list(container) if isinstance(container, dict) else range(len(container))
         for key in keys:
             value = container[key]
-            if isinstance(value, str) and not value.isascii():
+            if surrogates and isinstance(value, str) and not value.isascii():
                 container[key] = _LONE_SURROGATE.sub("\ufffd", value)
             elif isinstance(value, (dict, list)):
                 stack.append((value, depth + 1))
-        if isinstance(container, dict):
+        if surrogates and isinstance(container, dict):
             for key in [k for k in container if not k.isascii() and _LONE_SURROGATE.search(k)]:
                 container[_LONE_SURROGATE.sub("\ufffd", key)] = container.pop(key)
     return row
