@@ -103,6 +103,8 @@ class Rulebook:
     connectors: frozenset[str]
     dated_item: re.Pattern[str]
     not_a_teaser: re.Pattern[str]
+    title_separator: re.Pattern[str]
+    title_part_min_words: int
     thresholds: dict[str, Any]
     #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
     #: of any longer line), in rule order, so the per-line loop tests no bounds.
@@ -142,6 +144,8 @@ def rulebook(strictness: str) -> Rulebook:
         connectors=frozenset(structure["name_connectors"]),
         dated_item=re.compile(structure["dated_item_pattern"]),
         not_a_teaser=re.compile(structure["not_a_teaser_pattern"]),
+        title_separator=re.compile(structure["title_separator_pattern"]),
+        title_part_min_words=structure["title_part_min_words"],
         thresholds=dict(structure[strictness]),
     )
 
@@ -204,7 +208,7 @@ def apply_rules(
     _grow_regions(blocks, book, t, tail_start)
     body_start = _body_start(blocks, t["body_min_words"])
     if page_title:
-        _page_title(blocks, body_start, page_title)
+        _page_title(blocks, body_start, title_forms(page_title, book.title_separator, book.title_part_min_words))
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
     _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"], book.not_a_teaser)
     _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
@@ -437,19 +441,30 @@ def _body_start(blocks: list[Block], min_words: int) -> int:
     return len(blocks)
 
 
-def _page_title(blocks: list[Block], body_start: int, title: str) -> None:
+def title_forms(title: str, separator: re.Pattern[str], min_words: int) -> frozenset[str]:
+    """The normalised forms of a page's ``<title>`` that a headline line may take: the
+    whole title, and the part before or after each site separator ("Headline - Site",
+    "Opinion | Headline", "Headline — Part two - Site") when it is ``min_words`` long."""
+    cuts = [(m.start(), m.end()) for m in separator.finditer(title)]
+    parts = [title[:start] for start, _ in cuts] + [title[end:] for _, end in cuts]
+    forms = {normalised_line(part) for part in parts}
+    forms = {form for form in forms if form.count(" ") + 1 >= min_words}
+    return frozenset(forms | {normalised_line(title)}) - {""}
+
+
+def _page_title(blocks: list[Block], body_start: int, forms: frozenset[str]) -> None:
     """The first line before the article body that repeats the page's title.
 
     An HTML page's title comes with its metadata and is the record's ``title``. trafilatura
-    puts it at the top of the text on about one page in five (when the heading sits inside
-    the article's container), so it is removed there: the text of a page is its body, on
-    every page alike. Only when a body follows, so that no page is reduced to nothing.
+    puts the headline at the top of the text on about one page in five (when the heading
+    sits inside the article's container), so it is removed there: the text of a page is its
+    body, on every page alike. ``forms``: the title and its parts without the site's name
+    (:func:`title_forms`). Only when a body follows, so that no page is reduced to nothing.
     """
     if body_start >= len(blocks):
         return
-    wanted = normalised_line(title)
     for block in blocks[:body_start]:
-        if block.category is None and wanted and normalised_line(block.text) == wanted:
+        if block.category is None and normalised_line(block.text) in forms:
             block.assign("other", "other.page_title")
             block.detail = "the page's title, in the record's title"
             return

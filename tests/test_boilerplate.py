@@ -106,6 +106,31 @@ def test_the_page_title_goes_from_the_lead_only_when_a_body_follows():
     assert apply_rules("\n".join([title, ARTICLE]))[0].rule is None
 
 
+def test_the_page_title_matches_without_the_sites_name_around_it():
+    # Real <title>s of ../shared/bench pages whose headline trafilatura put atop the body.
+    def first_rule(headline: str, title: str) -> str | None:
+        return apply_rules("\n".join([headline, ARTICLE, ARTICLE_2]), page_title=title)[0].rule
+
+    assert first_rule("Is Football Violence a Crime?", "Opinion | Is Football Violence a Crime?") == "other.page_title"
+    assert first_rule(
+        "NASA adds five companies to commercial lunar lander program",
+        "NASA adds five companies to commercial lunar lander program - SpaceNews.com",
+    ) == "other.page_title"
+    assert first_rule(  # the headline holds a dash of its own; the site's name follows another
+        "The Early Reviews For Google's Stadia Gaming Platform Are Here — And They're Not Great",
+        "The Early Reviews For Google's Stadia Gaming Platform Are Here — And They're Not Great - Digg",
+    ) == "other.page_title"
+    # Not the headline: the site's name alone, a part too short to tell, a colon's halves
+    # (short lead lines may still go for what they are: a label, not the title).
+    not_title = [
+        ("SpaceNews.com", "NASA adds five companies to commercial lunar lander program - SpaceNews.com"),
+        ("Home", "Home - Acme"),
+        ("Bubonic plague in China", "Bubonic plague in China: Third case of plague as panic begins"),
+        ("A different headline for the story", "Council backs harbour homes plan | Herald"),
+    ]
+    assert [first_rule(line, title) for line, title in not_title] == ["navigation.lead_label", "navigation.site_chrome", None, None]
+
+
 def test_teaser_age_stamps_go_with_their_cards_but_prose_about_days_ago_stays():
     # The tail of a real page_text rendering (CBS News, ../shared/bench/scrapinghub): teaser
     # cards of a headline and an age stamp. "ago" inside a sentence is article text.
