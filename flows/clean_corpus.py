@@ -32,7 +32,7 @@ from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
 from cleaners.sources import SourceError, discover, uris
 from cleaners.storage import join, make_dirs, write_json, write_jsonl
-from flows.runners import as_finished, running_pool, task_runner_for
+from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
 #: "scan" (first pass, summary None) or "clean".
@@ -225,8 +225,10 @@ def clean_corpus(
     if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root
         raise SourceError("output is empty: name the folder that receives the run folder")
     ledger = ledger or ledger_mod.default_location(output)
-    # before creating anything: a wrong source leaves no trace; never the run's own output
+    # before creating anything: a wrong source or scheduler leaves no trace; never the run's own output
     inputs = uris(discover(source, exclude=[output, ledger]))
+    if dask_address:
+        check_scheduler(dask_address)
     sources = [source] if isinstance(source, str) else list(source)
     params = {"sources": sources, "config_hash": cleaning.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": __version__}
     resumed = runs.find_resumable(output, params)

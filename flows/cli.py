@@ -110,6 +110,7 @@ def clean(
         raise typer.Exit(2)
     try:
         load_config(config)  # fail before starting Prefect on a bad config file
+        _check_scheduler(dask_address)  # before _check_paths, which makes the --out folder
         _check_paths(source, out)
     except (ConfigError, SourceError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -174,6 +175,21 @@ def _check_paths(source: List[str], out: str) -> None:
         raise SourceError(f"--out {out!r} cannot be used as a folder: {exc}") from exc
     if "://" not in out and not os.access(out, os.W_OK):
         raise SourceError(f"--out {out!r} is not writable")
+
+
+def _check_scheduler(address: str | None) -> None:
+    """A --dask-address where no scheduler answers, caught in seconds (Dask's own connect
+    timeout is 30 s, then a traceback). Raised as a SourceError: one more thing the command
+    line names that is not there. Imports Dask (and Prefect) only when an address is given."""
+    if not address:
+        return
+    from cleaners.sources import SourceError
+    from flows.runners import SchedulerUnreachable, check_scheduler
+
+    try:
+        check_scheduler(address)
+    except SchedulerUnreachable as exc:
+        raise SourceError(str(exc)) from exc
 
 
 def _print_summary(result: dict) -> None:

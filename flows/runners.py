@@ -13,6 +13,7 @@ import ctypes.util
 import gc
 import os
 import queue
+import socket
 import sys
 import time
 from contextlib import contextmanager
@@ -31,6 +32,39 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 #: goes per cleaning step is what ``benchmarks/throughput.py`` reports. Workers of an
 #: existing cluster keep their own settings (the README says which one to change).
 LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+class SchedulerUnreachable(RuntimeError):
+    """``dask_address`` names no scheduler that answers."""
+
+
+#: Seconds to wait for a scheduler's port to accept a connection: a refused port or an
+#: unknown host fails at once; only a host that drops packets takes this long.
+SCHEDULER_PROBE_TIMEOUT = 5.0
+
+
+def check_scheduler(address: str, timeout: float = SCHEDULER_PROBE_TIMEOUT) -> None:
+    """Fail in seconds, with the address in the message, when nothing listens there.
+
+    Without this a mistyped ``--dask-address`` surfaced after the Dask client's 30-second
+    connect timeout, as a traceback from deep inside the flow, with a run folder already
+    made. Only the TCP port is probed (``tcp://`` and ``tls://``; other transports are
+    left to Dask); the default port is the scheduler's, 8786, as in Dask.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location, default_port=8786)
+    except ValueError as exc:
+        raise SchedulerUnreachable(f"{address!r} is not a Dask scheduler address (tcp://host:port): {exc}") from exc
+    if scheme not in ("tcp", "tls"):
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:  # refused, unknown host, unreachable network, timed out
+        reason = exc.strerror or type(exc).__name__
+        raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({host}:{port}): {reason}") from exc
 
 
 def task_runner_for(workers: int = 0, dask_address: str | None = None) -> TaskRunner:

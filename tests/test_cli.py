@@ -63,6 +63,25 @@ def test_path_mistakes_are_one_line_errors_before_any_work(case, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # nothing written
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_dask_address_without_a_scheduler_is_a_one_line_error(tmp_path):
+    """It was Dask's 30-second connect timeout, then a traceback, with a run folder made."""
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--dask-address", address])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("error: no Dask scheduler answers at " + address)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
 def test_a_shard_size_over_the_flows_limit_is_refused_by_the_cli(tmp_path):
     """typer's own range check, in its error box (the flow refused it 15-30 s later)."""
     result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--shard-size", "2000000"])

@@ -119,6 +119,18 @@ def test_missing_source_is_a_clear_error(prefect_server, tmp_path):
         clean_corpus(source=str(tmp_path / "nope"), output=str(tmp_path))
 
 
+def test_a_dask_address_without_a_scheduler_fails_before_the_run_folder(prefect_server, tmp_path):
+    """A deployment's parameters skip the CLI's checks: the flow makes its own, at once."""
+    from flows.clean_corpus import clean_corpus
+    from flows.runners import SchedulerUnreachable
+
+    from .test_cli import closed_port
+
+    with pytest.raises(SchedulerUnreachable, match="no Dask scheduler answers at tcp://127.0.0.1:"):
+        clean_corpus(source=str(SEEDS), output=str(tmp_path / "out"), dask_address=f"tcp://127.0.0.1:{closed_port()}")
+    assert not (tmp_path / "out").exists()
+
+
 def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(prefect_server, monkeypatch):
     """Cycles left while the flow handles one finished task are gone before the next one
     is handed over (the flow's memory otherwise grows with the number of tasks)."""
