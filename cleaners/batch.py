@@ -29,7 +29,7 @@ from .inputs import BadInput, InputDocument, is_container, read_documents
 from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
 from .sources import PERMANENT_READ_ERRORS
-from .storage import AtomicWriter, join, json_line, write_atomic, write_json
+from .storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
 from .templates import host_of
 from .typos import english_lexicon
 
@@ -215,14 +215,7 @@ def committed_shard(index: int, refs: Sequence[DocRef | str], run_dir: str, ledg
     if saved.get("refs_sha256") != refs_digest(refs):
         return None
     summary = ShardSummary(**saved["summary"])
-    doc_fs, doc_path = url_to_fs(join(run_dir, summary.file))
-    if not doc_fs.exists(doc_path):
-        return None
-    digest = hashlib.sha256()
-    with doc_fs.open(doc_path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return summary if digest.hexdigest() == summary.sha256 else None
+    return summary if file_sha256(join(run_dir, summary.file)) == summary.sha256 else None
 
 
 def clean_shard(

@@ -44,7 +44,7 @@ from .config import CleanConfig, InputOptions
 from .decode import RejectInput
 from .inputs import InputDocument, read_documents
 from .pipeline import decode_document
-from .storage import join, write_atomic
+from .storage import file_sha256, join, write_atomic
 from .record import CATEGORIES, EditKind
 
 #: Documents rendered per page: enough to scroll through, small enough to render at once.
@@ -102,22 +102,38 @@ def _shard_files(run_dir: str) -> list[str]:
     return [join(run_dir, PurePosixPath(name).name) for name in names]
 
 
-def _iter_jsonl(uri: str) -> Iterator[dict]:
-    """One parsed object per line, streamed: a run may not fit in memory as JSON objects."""
+def _iter_jsonl(uri: str, digest: "hashlib._Hash | None" = None) -> Iterator[dict]:
+    """One parsed object per line, streamed: a run may not fit in memory as JSON objects.
+    ``digest``: fed the file's bytes on the way (checked against the manifest)."""
     try:
-        handle = fsspec.open(uri, "r", encoding="utf-8").open()
+        handle = fsspec.open(uri, "rb").open()
     except FileNotFoundError:
         return
     with handle:
         for line in handle:
+            if digest is not None:
+                digest.update(line)
             if line.strip():
                 yield json.loads(line)
 
 
-def iter_records(run_dir: str | Path) -> Iterator[dict]:
-    """Every document record of a run folder, shard by shard."""
+def iter_records(run_dir: str | Path, expected: dict[str, str] | None = None, changed: list[str] | None = None) -> Iterator[dict]:
+    """Every document record of a run folder, shard by shard.
+
+    ``expected``: shard file name -> the sha256 the manifest recorded; the name of each
+    shard whose bytes differ is appended to ``changed`` once the shard has been read."""
     for shard in _shard_files(str(run_dir)):
-        yield from _iter_jsonl(shard)
+        digest = hashlib.sha256()
+        yield from _iter_jsonl(shard, digest)
+        name = PurePosixPath(shard).name
+        if expected and changed is not None and name in expected and digest.hexdigest() != expected[name]:
+            changed.append(name)
+
+
+def _manifest_hashes(manifest: dict) -> dict[str, str]:
+    """File name -> sha256, for every file the manifest lists with one."""
+    listed = [*(manifest.get("shards") or []), manifest.get("rejects_file"), manifest.get("skipped_file")]
+    return {f["file"]: f["sha256"] for f in listed if isinstance(f, dict) and isinstance(f.get("file"), str) and f.get("sha256")}
 
 
 # --- one document -------------------------------------------------------------------------
@@ -373,6 +389,9 @@ class RunFigures:
     rules: Counter = field(default_factory=Counter)
     edits: Counter = field(default_factory=Counter)
     unreadable: int = 0
+    #: Files of the run folder whose bytes differ from the manifest's sha256 (changed
+    #: after the run: the page shows them as they are now).
+    changed_files: list[str] = field(default_factory=list)
 
     def add(self, record: dict, entry: dict) -> None:
         self.documents += 1
@@ -390,11 +409,14 @@ class RunFigures:
         return [(rule, category, count) for (rule, category), count in ranked[:n]]
 
 
-def collect(run_dir: str | Path, config: CleanConfig = _DEFAULTS) -> tuple[list[dict], _Tables, RunFigures]:
+def collect(
+    run_dir: str | Path, config: CleanConfig = _DEFAULTS, expected: dict[str, str] | None = None
+) -> tuple[list[dict], _Tables, RunFigures]:
     """Streams the shards once into page entries (sorted by URI) and run figures.
-    ``config``: the run's, with which its documents are read again."""
+    ``config``: the run's, with which its documents are read again; ``expected``: the
+    manifest's sha256 per file, checked on the way (``figures.changed_files``)."""
     tables, figures, entries = _Tables(), RunFigures(), []
-    for record in iter_records(run_dir):
+    for record in iter_records(run_dir, expected, figures.changed_files):
         entry = document_entry(record, tables, config)
         figures.add(record, entry)
         entries.append(entry)
@@ -519,6 +541,9 @@ def _header_html(manifest: dict, figures: RunFigures) -> str:
     note = ""
     if figures.unreadable:
         note = f'<p class="note">{_n(figures.unreadable)} document(s): the original input could not be read; those show the removed spans and the cleaned text only.</p>'
+    if figures.changed_files:
+        names = ", ".join(f"<code>{_e(name)}</code>" for name in figures.changed_files)
+        note += f'<p class="note">Changed since the run (sha256 differs from the manifest): {names}. This page shows them as they are now; the figures from the manifest describe the run.</p>'
     return f'<header class="top"><h1>newsclean review report</h1><p class="meta">{meta}</p>{note}</header>'
 
 
@@ -569,7 +594,11 @@ def render_report(run_dir: str | Path) -> str:
     run_dir = str(run_dir)
     manifest = _read_manifest(run_dir)
     _check_shards(run_dir, manifest)
-    entries, tables, figures = collect(run_dir, run_config(manifest))
+    expected = _manifest_hashes(manifest)
+    entries, tables, figures = collect(run_dir, run_config(manifest), expected)
+    for name in ("rejects.jsonl", "skipped.jsonl"):  # small files: read once more to hash
+        if name in expected and file_sha256(join(run_dir, name)) not in (expected[name], None):
+            figures.changed_files.append(name)
     payload = {
         "page_size": PAGE_SIZE,
         "categories": tables.categories.items,

@@ -103,3 +103,17 @@ def write_json(uri: str, payload: dict) -> str:
 
 def write_jsonl(uri: str, rows: Iterable[dict]) -> str:
     return write_atomic(uri, "".join(json_line(json.dumps(r, sort_keys=True, ensure_ascii=False)) for r in rows))
+
+
+def file_sha256(uri: str) -> str | None:
+    """sha256 of a file's bytes (local path or fsspec URL), read in 1 MB blocks; None when
+    there is no such file."""
+    digest = hashlib.sha256()
+    fs, path = url_to_fs(uri)
+    try:
+        with fs.open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()

@@ -274,6 +274,22 @@ def test_a_run_folder_missing_a_shard_file_is_a_report_error(seed_run, tmp_path)
         render_report(copy)
 
 
+def test_files_changed_since_the_run_are_named_on_the_page(seed_run, seed_page, tmp_path):
+    """The manifest holds each file's sha256: a shard or rejects file edited after the run
+    is named (the page shows it as it is now; the figures come from the manifest)."""
+    import shutil
+
+    assert "Changed since the run" not in seed_page
+    copy = tmp_path / "run"
+    shutil.copytree(seed_run["run_dir"], copy)
+    shard = sorted(copy.glob("documents-*.jsonl"))[0]
+    shard.write_text(shard.read_text(encoding="utf-8").replace("Putin", "Putln", 1), encoding="utf-8")
+    with (copy / "rejects.jsonl").open("a", encoding="utf-8") as rejects:
+        rejects.write("\n")  # one byte more, nothing else
+    page = render_report(copy)
+    assert f"Changed since the run (sha256 differs from the manifest): <code>{shard.name}</code>, <code>rejects.jsonl</code>." in page
+
+
 # --- hand-made run folders ------------------------------------------------------------------
 
 
