@@ -229,6 +229,8 @@ def clean_corpus(
     inputs = uris(discover(source, exclude=[output, ledger]))
     if dask_address:
         check_scheduler(dask_address)
+    if not inputs:
+        logger.warning("no input files under %s (hidden files and folders are not inputs)", source)
     sources = [source] if isinstance(source, str) else list(source)
     params = {"sources": sources, "config_hash": cleaning.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": __version__}
     resumed = runs.find_resumable(output, params)

@@ -82,6 +82,19 @@ def test_a_dask_address_without_a_scheduler_is_a_one_line_error(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_an_empty_source_folder_is_a_run_of_nothing_with_a_warning(prefect_server, tmp_path):
+    """Not an error (a nightly folder may have received nothing), but not silent either: a
+    folder with no inputs is more often the wrong folder."""
+    (tmp_path / "incoming" / ".cache").mkdir(parents=True)
+    (tmp_path / "incoming" / ".cache" / "page.html").write_text("<p>hidden folders are not inputs</p>")
+    result = CliRunner().invoke(app, ["clean", str(tmp_path / "incoming"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    # (compared without whitespace: the console wraps a long path anywhere)
+    assert "".join(f"warning: no input files under {tmp_path / 'incoming'}".split()) in "".join(result.output.split())
+    (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
+    assert json.loads(manifest.read_text())["counts"] == {"inputs": 0, "records": 0, "rejects": 0, "skipped": 0}
+
+
 def test_a_shard_size_over_the_flows_limit_is_refused_by_the_cli(tmp_path):
     """typer's own range check, in its error box (the flow refused it 15-30 s later)."""
     result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--shard-size", "2000000"])
