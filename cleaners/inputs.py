@@ -353,6 +353,9 @@ def _warc_document(uri: str, number: int, record, max_bytes: int) -> InputDocume
     raw = record.content_stream().read(max_bytes + 1)
     if len(raw) > max_bytes:
         return BadInput(uri, number, "too_large", f"record {number} ({target}) is over the limit of {max_bytes} bytes (limits.max_bytes)")
+    missing = getattr(record.raw_stream, "limit", 0)  # block bytes its Content-Length promised and the file lacks
+    if missing > 0:  # an uncompressed file cut short: warcio returns what there is
+        return BadInput(uri, number, "malformed_warc", f"record {number} ({target}) is cut off: the file ends {missing} bytes before the record does")
     return InputDocument(
         uri=uri,
         raw=raw,
