@@ -38,6 +38,12 @@ from flows.runners import as_finished, check_scheduler, running_pool, task_runne
 #: "scan" (first pass, summary None) or "clean".
 progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
 
+#: Set by the CLI to know which run folder an interrupted run leaves to resume: called with
+#: what is known so far, ``{"flow_run_id": ...}`` as the flow starts, then ``run_id`` and
+#: ``run_dir`` once the run folder is claimed, then ``complete=True`` once the manifest is
+#: written.
+run_hook: Callable[[dict], None] | None = None
+
 
 class Opaque:
     """Carries a value past Prefect's parameter introspection.
@@ -128,6 +134,11 @@ def _run_id(started: datetime, flow_run_id: str) -> str:
 def _report(phase: str, done: int, total: int, summary: batch.ShardSummary | None = None) -> None:
     if progress_hook is not None:
         progress_hook(phase, done, total, summary)
+
+
+def _announce(**facts: object) -> None:
+    if run_hook is not None:
+        run_hook(facts)
 
 
 def _scan(pool: TaskRunner, inputs: list[str], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile]:
@@ -222,6 +233,7 @@ def clean_corpus(
     if input_format is not None:
         cleaning = cleaning.model_copy(update={"input": cleaning.input.model_copy(update={"format": input_format})})
     flow_run_id = str(flow_run.get_id() or "local")
+    _announce(flow_run_id=flow_run_id)
     if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root
         raise SourceError("output is empty: name the folder that receives the run folder")
     ledger = ledger or ledger_mod.default_location(output)
@@ -244,6 +256,7 @@ def clean_corpus(
         run_dir = join(output, run_id)
         make_dirs(run_dir)
     runs.write_intent(run_dir, run_id, params, started_at, flow_run_ids)
+    _announce(run_id=run_id, run_dir=run_dir)
     logger.info("%d inputs -> %s (ledger %s%s)", len(inputs), run_dir, ledger, ", full run" if full else "")
 
     run = RunInfo(cleaning.config_hash(), flow_run_id, started_at)
@@ -276,6 +289,7 @@ def clean_corpus(
         ledger=ledger,
     )
     write_json(join(run_dir, "manifest.json"), manifest)
+    _announce(complete=True)
     seal_ledger_task(ledger, run_id)  # after the manifest: a sealed run is a complete run
     if report:  # after the manifest: the page is built from the finished run folder
         write_report(run_dir)

@@ -5,13 +5,19 @@ it) so the progress bar stays readable; the flow's logs still reach the Prefect 
 and UI. The run is recorded on the server that ``PREFECT_API_URL`` (or the repository's
 ``prefect.toml``) names when it answers; when none is configured or it does not answer,
 Prefect's temporary local server is used, so ``newsclean clean`` works with no server.
+
+Ctrl-C stops a run at once with one line and exit status 130 (see :class:`_Interrupt`):
+the run folder is left as a killed run leaves it, and the same command resumes it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
 import sys
+import threading
 from contextlib import nullcontext
 from urllib.parse import urlsplit
 from pathlib import Path
@@ -45,6 +51,10 @@ def _quiet_prefect(verbose: bool) -> None:
         # pool then logs "Exception during reset or similar" with a traceback through the
         # root logger, in the server's subprocess too (hence an environment variable).
         os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
+        # Ctrl-C ends this process without multiprocessing's finalizers (see _Interrupt): the
+        # resource tracker of a --workers run, a child that inherits this environment, then
+        # unlinks the Dask workers' semaphores itself, warning about "leaked" ones.
+        os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
 
 
 def _server_answers(url: str, timeout: float = 1.0) -> bool:
@@ -59,18 +69,150 @@ def _server_answers(url: str, timeout: float = 1.0) -> bool:
 
 
 def _server_context(verbose: bool = False):
-    """Use the configured Prefect server if it is up, else a temporary one (with a note)."""
+    """Use the configured Prefect server if it is up, else a temporary one (with a note).
+
+    Returns the context to run the flow in, and the configured server's URL when it is
+    the one used (None for a temporary server)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     url = PREFECT_API_URL.value()
     if url and _server_answers(url):
-        return nullcontext()
+        return nullcontext(), url
     if not verbose:
         _silence_temporary_server()
     if not url:
-        return nullcontext()  # Prefect starts its temporary server by itself
+        return nullcontext(), None  # Prefect starts its temporary server by itself
     console.print(f"[yellow]note:[/yellow] no Prefect server at {url}; using a temporary local one for this run.")
-    return temporary_settings(restore_defaults={PREFECT_API_URL})
+    return temporary_settings(restore_defaults={PREFECT_API_URL}), None
+
+
+#: Exit status of a run stopped by Ctrl-C: 128 + SIGINT, what a shell reports for it.
+INTERRUPTED = 128 + signal.SIGINT
+#: Seconds this process's children (the temporary Prefect server, Dask workers, HTML
+#: extraction workers) get to end after SIGTERM before they are killed.
+CHILD_STOP_SECONDS = 2.0
+#: Seconds allowed to tell a configured Prefect server that the flow run crashed.
+STATE_REPORT_SECONDS = 3.0
+
+
+class _Interrupt:
+    """Ctrl-C during ``newsclean clean``: a prompt exit with one line and status 130.
+
+    Left to Prefect, Ctrl-C took 60-90 s and printed hundreds of lines: the task runner
+    waited for the shard in flight (CPU-bound, not interruptible), then the engine tried to
+    report the crash to the temporary server, which the same Ctrl-C had already stopped (a
+    terminal signals the whole process group), retrying the refused connection for about
+    62 s (2+4+8+16+32 s) and ending in a ConnectError traceback (exit status 1).
+
+    Instead the first SIGINT starts :meth:`_abort` on a thread (the main thread is left
+    where it was): it prints the line, reports the flow run Crashed to a configured server
+    (one try, a few seconds at most; the temporary server is not asked), stops this
+    process's children and ends the process with ``os._exit``, without waiting for the
+    shard in flight. The run folder is left as a ``kill -9`` leaves it, which is what the
+    resume is built for: committed shards are complete files with their ledger parts, the
+    shard in flight is at most a ``.tmp-*`` file, and the owner process is gone, so the
+    same command resumes the run. A second Ctrl-C ends the process at once.
+    """
+
+    def __init__(self, verbose: bool) -> None:
+        self.verbose = verbose
+        self.progress: Progress | None = None
+        self.server_url: str | None = None  # a configured server that records the run
+        self.run: dict = {}  # what the flow announced (flows.clean_corpus.run_hook)
+        self.shards = (0, 0)  # cleaning shards done, of
+        self._previous = None
+        self._aborting: threading.Thread | None = None
+
+    def __enter__(self) -> "_Interrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._aborting is not None:  # the flow ended (or failed) meanwhile: still exit 130
+            self._aborting.join()
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self._aborting is not None:
+            os._exit(INTERRUPTED)
+        self._aborting = threading.Thread(target=self._abort, name="newsclean-interrupt", daemon=True)
+        self._aborting.start()
+
+    def message(self) -> str:
+        if "run_id" not in self.run:
+            return "[yellow]interrupted:[/yellow] stopped before a run folder was made; nothing to resume"
+        if self.run.get("complete"):
+            return f"[yellow]interrupted:[/yellow] after the run was complete: {self.run['run_dir']}"
+        done, total = self.shards
+        counts = f" ({done} of {total} shards done)" if total else ""
+        return f"[yellow]interrupted:[/yellow] run the same command again to resume {self.run['run_id']}{counts}"
+
+    def _abort(self) -> None:
+        try:
+            if not self.verbose:
+                logging.disable(logging.CRITICAL)  # Prefect's and Dask's threads, failing from now on
+            if self.progress is not None:
+                self.progress.stop()  # also shows the terminal's cursor again
+            console.print(self.message(), soft_wrap=True, highlight=False)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if not self.verbose:  # what this process's threads might still print
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+            if self.server_url and "flow_run_id" in self.run:
+                _report_crashed(self.server_url, self.run["flow_run_id"])
+            _stop_children()
+        finally:
+            os._exit(INTERRUPTED)
+
+
+def _report_crashed(url: str, flow_run_id: str) -> None:
+    """Mark the flow run Crashed on the configured server, as Prefect does on Ctrl-C; one try.
+
+    The task run in flight stays Running there (Prefect waited for it to finish)."""
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+        from prefect.states import Crashed
+
+        with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: 0}):
+            with get_client(sync_client=True, httpx_settings={"timeout": STATE_REPORT_SECONDS}) as client:
+                message = "Interrupted (Ctrl-C); run the same command again to resume."
+                client.set_flow_run_state(flow_run_id, Crashed(message=message), force=True)
+    except Exception:  # noqa: BLE001  (the run's record is a courtesy; the exit must not wait)
+        pass
+
+
+def _stop_children(timeout: float = CHILD_STOP_SECONDS) -> None:
+    """SIGTERM every process this one started (and theirs), then SIGKILL what remains.
+
+    Prefect's temporary server would outlive this process otherwise (its ``atexit`` stop is
+    skipped by ``os._exit``). multiprocessing's resource tracker ignores SIGTERM and ends by
+    itself once this process is gone; it is left alone. psutil comes with Dask."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    stopping = []
+    for child in children:
+        try:
+            if "multiprocessing.resource_tracker" in " ".join(child.cmdline()):
+                continue
+            child.terminate()
+            stopping.append(child)
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(stopping, timeout=timeout)
+    for child in alive:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
 
 
 def _silence_temporary_server() -> None:
@@ -116,13 +258,14 @@ def clean(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
 
-    from flows import clean_corpus as flow_module
-
-    with Progress(
+    with _Interrupt(verbose) as interrupt, Progress(
         TextColumn("[bold]{task.description:8s}"), BarColumn(), MofNCompleteColumn(), TextColumn("shards"),
         TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:
+        from flows import clean_corpus as flow_module  # imports Prefect (seconds): Ctrl-C is handled already
+
+        interrupt.progress = progress
         bars: dict[str, int] = {}
         totals = {"records": 0, "rejects": 0}
 
@@ -133,12 +276,16 @@ def clean(
             if summary is not None:
                 totals["records"] += summary.records
                 totals["rejects"] += len(summary.rejects)
+            if phase == "clean":
+                interrupt.shards = (done, total)
             detail = "hashing, run-wide counts" if phase == "scan" else f"{totals['records']} records, {totals['rejects']} rejects"
             progress.update(bars[phase], completed=done, total=total, detail=detail)
 
         flow_module.progress_hook = follow
+        flow_module.run_hook = interrupt.run.update
         try:
-            with _server_context(verbose):
+            context, interrupt.server_url = _server_context(verbose)
+            with context:
                 result = flow_module.clean_corpus(
                     source=source if len(source) > 1 else source[0],
                     output=out,
@@ -156,6 +303,7 @@ def clean(
             raise typer.Exit(2)
         finally:
             flow_module.progress_hook = None
+            flow_module.run_hook = None
     _print_summary(result)
 
 

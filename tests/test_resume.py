@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import SEEDS
+from .conftest import ROOT, SEEDS
 
 DOCUMENTS = 40
 
@@ -73,3 +73,74 @@ def test_kill_9_then_the_same_command_gives_every_record_exactly_once(prefect_se
     assert list(parts.iterdir()) == []
     ledger = [json.loads(line) for line in (out / "ledger" / "runs" / f"{manifest['run_id']}.jsonl").read_text().splitlines()]
     assert sorted(Path(e["source"]).name for e in ledger) == names
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_at_once_with_one_line_and_the_same_command_resumes(prefect_server, tmp_path):
+    """Ctrl-C during cleaning, sent to the process group as a terminal sends it, on the
+    temporary Prefect server a user without a server gets (the same Ctrl-C stops it).
+
+    It took over a minute (the engine retried reporting the crash to that stopped server
+    for ~62 s) and printed ~380 lines of ConnectError tracebacks with exit status 1. Now:
+    status 130 at once, one line naming the run to resume, no process left behind, and
+    the same command finishes the run, keeping the shards committed before the Ctrl-C.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    names = corpus(src)
+    command = [sys.executable, "-c", "from flows.cli import main; main()", "clean", str(src), "--out", str(out), "--shard-size", "1"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env["PYTHONPATH"] = str(ROOT)
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # nothing there: a temporary server
+
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    parts = out / "ledger" / "parts"
+    deadline = time.monotonic() + 300
+    while len(list(parts.glob("*.summary.json"))) < 3:
+        assert first.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "no shard committed in time"
+        time.sleep(0.02)
+    committed = len(list(parts.glob("*.summary.json")))
+    os.killpg(first.pid, signal.SIGINT)
+    try:
+        stdout, stderr = first.communicate(timeout=30)  # generous: it takes about a second
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert first.returncode == 130, stderr[-3000:]
+    deadline = time.monotonic() + 15
+    while _group_alive(first.pid):  # the temporary server (and any worker) is gone too
+        assert time.monotonic() < deadline, "processes of the interrupted run are still running"
+        time.sleep(0.1)
+
+    (run_dir,) = out.glob("run-*")
+    assert not (run_dir / "manifest.json").exists()
+    assert "Traceback" not in stdout + stderr and "Error" not in stdout + stderr
+    (interrupted,) = [line for line in stderr.splitlines() if line.startswith("interrupted:")]
+    assert f"run the same command again to resume {run_dir.name}" in interrupted
+    assert len((stdout + stderr).splitlines()) <= 8  # the note, the bars, the line
+
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()  # the same command, now with a server up
+    second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resuming unfinished run" in second.stderr
+    (resumed,) = out.glob("run-*")
+    assert resumed == run_dir
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["counts"] == {"inputs": DOCUMENTS, "records": DOCUMENTS, "rejects": 0, "skipped": 0}
+    assert len(manifest["flow_run_ids"]) == 2
+    records = [json.loads(line) for f in sorted(run_dir.glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
+    assert sorted(Path(r["source"]["uri"]).name for r in records) == names  # each exactly once
+    kept = sum(r["pipeline"]["flow_run_id"] == manifest["flow_run_ids"][0] for r in records)
+    assert kept >= committed  # the shards committed before the Ctrl-C were not cleaned again
+    assert [p for p in out.rglob("*") if ".tmp-" in p.name] == []
