@@ -122,3 +122,32 @@ def test_local_cluster_workers_run_without_the_statistical_profiler(prefect_serv
             return pool.submit(worker_profile, {}).result()
 
     assert probe() == (False, 0)
+
+
+def test_local_cluster_workers_report_to_the_temporary_server_of_the_flow(prefect_server):
+    """Without a configured server, Prefect runs the flow on a temporary one and leaves
+    PREFECT_API_URL unset: each Dask worker then started a temporary server of its own
+    (about 20 s each, found by a helper timing --workers 2: cleaning began at 62 s instead
+    of 28 s) and recorded its task runs there, out of the flow run's sight."""
+    import os
+
+    from prefect import flow, task
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.runners import running_pool, task_runner_for
+
+    @task
+    def api_url_of_worker() -> str | None:
+        return os.environ.get("PREFECT_API_URL")
+
+    @flow
+    def probe() -> str | None:
+        with running_pool(task_runner_for(workers=1)) as pool:
+            return pool.submit(api_url_of_worker, {}).result()
+
+    # The test server is this process's temporary server (prefect_test_harness starts it the
+    # way get_client() does when no URL is configured); here the URL is not configured.
+    server_url = PREFECT_API_URL.value()
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert PREFECT_API_URL.value() is None
+        assert probe() == server_url
