@@ -32,6 +32,30 @@ def corpus(folder: Path) -> list[str]:
     return names
 
 
+def wait_for_committed_shards(process: subprocess.Popen, parts: Path, n: int) -> int:
+    """Wait until the run has committed ``n`` shards (their ledger summaries); return how
+    many it has."""
+    deadline = time.monotonic() + 300
+    while len(list(parts.glob("*.summary.json"))) < n:
+        assert process.poll() is None, "the run ended before it could be stopped"
+        assert time.monotonic() < deadline, "no shard committed in time"
+        time.sleep(0.02)
+    return len(list(parts.glob("*.summary.json")))
+
+
+def resumed_run(out: Path, run_dir: Path, names: list[str]) -> tuple[dict, list[dict]]:
+    """The manifest and records of the one run folder under ``out``: ``run_dir``, resumed
+    (two flow runs) and complete, with every document exactly once."""
+    (found,) = out.glob("run-*")
+    assert found == run_dir
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["counts"] == {"inputs": DOCUMENTS, "records": DOCUMENTS, "rejects": 0, "skipped": 0}
+    assert len(manifest["flow_run_ids"]) == 2
+    records = [json.loads(line) for f in sorted(run_dir.glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
+    assert sorted(Path(r["source"]["uri"]).name for r in records) == names  # each exactly once
+    return manifest, records
+
+
 def test_kill_9_then_the_same_command_gives_every_record_exactly_once(prefect_server, tmp_path):
     from prefect.settings import PREFECT_API_URL
 
@@ -43,11 +67,7 @@ def test_kill_9_then_the_same_command_gives_every_record_exactly_once(prefect_se
 
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     parts = out / "ledger" / "parts"
-    deadline = time.monotonic() + 300
-    while len(list(parts.glob("*.summary.json"))) < 3:
-        assert first.poll() is None, "the run ended before it could be killed"
-        assert time.monotonic() < deadline, "no shard committed in time"
-        time.sleep(0.02)
+    wait_for_committed_shards(first, parts, 3)
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=30)
     (killed_dir,) = out.glob("run-*")
@@ -58,13 +78,8 @@ def test_kill_9_then_the_same_command_gives_every_record_exactly_once(prefect_se
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-3000:]
 
-    (run_dir,) = out.glob("run-*")  # the same folder, now complete
-    assert run_dir == killed_dir
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["counts"] == {"inputs": DOCUMENTS, "records": DOCUMENTS, "rejects": 0, "skipped": 0}
-    assert len(manifest["flow_run_ids"]) == 2
-    records = [json.loads(line) for f in sorted(run_dir.glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
-    assert sorted(Path(r["source"]["uri"]).name for r in records) == names  # each exactly once
+    run_dir = killed_dir
+    manifest, records = resumed_run(out, run_dir, names)
     assert sorted(p.name for p in run_dir.glob("documents-*.jsonl")) == [s["file"] for s in manifest["shards"]]
     # kept shards were not cleaned again: their records carry the first flow run's id
     assert {r["pipeline"]["flow_run_id"] for r in records} == set(manifest["flow_run_ids"])
@@ -104,13 +119,7 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_same_command_resumes(prefect
     env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # nothing there: a temporary server
 
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    parts = out / "ledger" / "parts"
-    deadline = time.monotonic() + 300
-    while len(list(parts.glob("*.summary.json"))) < 3:
-        assert first.poll() is None, "the run ended before it could be interrupted"
-        assert time.monotonic() < deadline, "no shard committed in time"
-        time.sleep(0.02)
-    committed = len(list(parts.glob("*.summary.json")))
+    committed = wait_for_committed_shards(first, out / "ledger" / "parts", 3)
     os.killpg(first.pid, signal.SIGINT)
     try:
         stdout, stderr = first.communicate(timeout=30)  # generous: it takes about a second
@@ -134,13 +143,7 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_same_command_resumes(prefect
     second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "resuming unfinished run" in second.stderr
-    (resumed,) = out.glob("run-*")
-    assert resumed == run_dir
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["counts"] == {"inputs": DOCUMENTS, "records": DOCUMENTS, "rejects": 0, "skipped": 0}
-    assert len(manifest["flow_run_ids"]) == 2
-    records = [json.loads(line) for f in sorted(run_dir.glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
-    assert sorted(Path(r["source"]["uri"]).name for r in records) == names  # each exactly once
+    manifest, records = resumed_run(out, run_dir, names)
     kept = sum(r["pipeline"]["flow_run_id"] == manifest["flow_run_ids"][0] for r in records)
     assert kept >= committed  # the shards committed before the Ctrl-C were not cleaned again
     assert [p for p in out.rglob("*") if ".tmp-" in p.name] == []
