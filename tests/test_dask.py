@@ -77,7 +77,15 @@ def matrix(prefect_server, corpus, tmp_path_factory) -> dict[str, Path]:
         "local-500": {"shard_size": 500},
         "dask-2": {"shard_size": 2, "workers": 2},
     }
-    return {name: Path(clean_corpus(source=str(corpus), output=str(out / name), **kwargs)["run_dir"]) for name, kwargs in runs.items()}
+    done = {name: Path(clean_corpus(source=str(corpus), output=str(out / name), **kwargs)["run_dir"]) for name, kwargs in runs.items()}
+    # An existing cluster (--dask-address): its scheduler and 2 worker processes started here,
+    # on loopback, as a user starts theirs; the flow only connects to it.
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        result = clean_corpus(source=str(corpus), output=str(out / "dask-address"), shard_size=2, dask_address=cluster.scheduler_address)
+    done["dask-address"] = Path(result["run_dir"])
+    return done
 
 
 def test_dask_run_is_identical_to_local_run_shard_for_shard(matrix):
@@ -87,7 +95,11 @@ def test_dask_run_is_identical_to_local_run_shard_for_shard(matrix):
     assert dask == content_of(matrix["local-2"], by_shard=True)
 
 
-@pytest.mark.parametrize("other", ["local-2-again", "local-1", "local-500", "dask-2"])
+def test_a_run_on_an_existing_dask_cluster_is_identical_shard_for_shard(matrix):
+    assert content_of(matrix["dask-address"], by_shard=True) == content_of(matrix["local-2"], by_shard=True)
+
+
+@pytest.mark.parametrize("other", ["local-2-again", "local-1", "local-500", "dask-2", "dask-address"])
 def test_same_content_across_runs_shard_sizes_and_runners(matrix, other):
     reference = content_of(matrix["local-2"])
     assert reference["manifest"]["counts"]["records"] == 6
