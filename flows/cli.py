@@ -191,7 +191,7 @@ def _stop_children(timeout: float = CHILD_STOP_SECONDS) -> None:
 
     Prefect's temporary server would outlive this process otherwise (its ``atexit`` stop is
     skipped by ``os._exit``). multiprocessing's resource tracker ignores SIGTERM and ends by
-    itself once this process is gone; it is left alone. psutil comes with Dask."""
+    itself once this process is gone; it is left alone."""
     import psutil
 
     try:
