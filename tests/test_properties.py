@@ -145,3 +145,42 @@ def test_a_combining_mark_freed_by_the_spacing_step_composes(hidden):
     assert_explained(raw, first)
     second = clean(first.text.encode("utf-8"))
     assert (second.text, second.edits) == (first.text, [])
+
+
+# --- spacing patterns: the fast form finds what the readable form says ------------------
+
+#: What spacing text is made of: spaces (runs of them), line breaks, word characters and
+#: the punctuation the rules look at, with the characters a line break can also be.
+SPACING_TEXT = st.lists(
+    st.sampled_from([" ", " ", "  ", "\n", "\n ", ".", ". ,", " .", ",", "..", "a", "Z", "7", "_", "é", "!", "\t", "\r", "\x85", "\u2028", "\xa0"]),
+    max_size=40,
+).map("".join)
+
+
+def _rules_with_readable_form() -> list[dict]:
+    from cleaners.rules import load_rules
+
+    return [rule for rule in load_rules("spacing")["rule"] if "reads_as" in rule]
+
+
+@pytest.mark.parametrize("rule", _rules_with_readable_form(), ids=lambda rule: rule["name"])
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(text=SPACING_TEXT)
+def test_each_fast_spacing_pattern_matches_what_its_readable_form_says(rule, text):
+    """The patterns start with a literal so that the regex engine can skip ahead (a
+    lookbehind first made it try every position: 1.3 -> 0.25 ms per document for the five
+    rules). Same matches, same spans, on any text; ``reads_as`` is the specification."""
+    import re
+
+    fast, readable = re.compile(rule["pattern"]), re.compile(rule["reads_as"])
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in readable.finditer(text)]
+
+
+def test_the_fast_spacing_patterns_match_the_readable_ones_on_the_seeds():
+    import re
+
+    for rule in _rules_with_readable_form():
+        fast, readable = re.compile(rule["pattern"]), re.compile(rule["reads_as"])
+        for seed in SEEDS:
+            text = seed.read_text(encoding="utf-8")
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in readable.finditer(text)], rule["name"]
