@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from fsspec.core import url_to_fs
 
@@ -227,6 +227,7 @@ def clean_shard(
     profile: CorpusProfile | None = None,
     ledger: str | None = None,
     run_id: str | None = None,
+    on_document: Callable[[bool], None] | None = None,
 ) -> ShardSummary:
     """Clean the documents of one shard into ``run_dir/documents-NNNNN.jsonl``.
 
@@ -236,6 +237,8 @@ def clean_shard(
     errors (``OSError``) propagate so that the task can be retried; a cleaning error on
     one document becomes a reject. A shard an earlier attempt of the same run committed
     (a resumed run, a retried task) is not cleaned again: its summary is returned.
+    ``on_document`` is called after each document, with True for a record and False for a
+    reject: progress inside a long shard (a large JSONL or WARC file is one shard).
     """
     if ledger is not None and run_id is not None:
         done = committed_shard(index, refs, run_dir, ledger, run_id)
@@ -249,6 +252,8 @@ def clean_shard(
     with AtomicWriter(join(run_dir, summary.file)) as out:
         for result in results_for(refs, config, run, profile):
             summary.inputs += 1
+            if on_document is not None:
+                on_document(isinstance(result, Record))
             if isinstance(result, Reject):
                 summary.rejects.append(result.model_dump(mode="json"))
                 continue

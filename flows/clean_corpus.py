@@ -15,6 +15,7 @@ inputs or writing files); a document that fails to clean becomes a reject instea
 from __future__ import annotations
 
 import pickle
+from functools import partial
 from datetime import datetime, timezone
 from typing import Annotated, Callable, Literal
 
@@ -37,6 +38,11 @@ from flows.runners import as_finished, check_scheduler, running_pool, task_runne
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
 #: "scan" (first pass, summary None) or "clean".
 progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
+
+#: Set by the CLI to count documents as they are cleaned, inside a shard: called with
+#: (shard index, True for a record / False for a reject). Only shards cleaned in this
+#: process call it (the local runner); Dask workers report per shard.
+document_hook: Callable[[int, bool], None] | None = None
 
 #: Set by the CLI to know which run folder an interrupted run leaves to resume: called with
 #: what is known so far, ``{"flow_run_id": ...}`` as the flow starts, then ``run_id`` and
@@ -118,7 +124,9 @@ def share_profile_task(profile: Opaque) -> Opaque:
 def clean_shard_task(
     index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
 ) -> batch.ShardSummary:
-    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id)
+    hook = document_hook
+    on_document = None if hook is None else partial(hook, index)
+    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, on_document)
 
 
 @task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)

@@ -268,20 +268,38 @@ def clean(
         interrupt.progress = progress
         bars: dict[str, int] = {}
         totals = {"records": 0, "rejects": 0}
+        in_flight: dict[int, list[int]] = {}  # shard index -> [records, rejects] so far
+        counting = threading.Lock()  # count_document runs on the task's thread
+
+        def counts() -> str:
+            with counting:
+                records = totals["records"] + sum(r for r, _ in in_flight.values())
+                rejects = totals["rejects"] + sum(j for _, j in in_flight.values())
+            return f"{records} records, {rejects} rejects"
 
         def follow(phase: str, done: int, total: int, summary) -> None:
             if phase not in bars:
                 label = "scanning" if phase == "scan" else "cleaning"
                 bars[phase] = progress.add_task(label, total=total, detail="")
-            if summary is not None:
-                totals["records"] += summary.records
-                totals["rejects"] += len(summary.rejects)
+            if summary is not None:  # the shard's own figures replace what was counted live
+                with counting:
+                    in_flight.pop(summary.index, None)
+                    totals["records"] += summary.records
+                    totals["rejects"] += len(summary.rejects)
             if phase == "clean":
                 interrupt.shards = (done, total)
-            detail = "hashing, run-wide counts" if phase == "scan" else f"{totals['records']} records, {totals['rejects']} rejects"
+            detail = "hashing, run-wide counts" if phase == "scan" else counts()
             progress.update(bars[phase], completed=done, total=total, detail=detail)
 
+        def count_document(index: int, is_record: bool) -> None:
+            """Inside a shard (local runner): a large JSONL or WARC file is one shard."""
+            with counting:
+                in_flight.setdefault(index, [0, 0])[0 if is_record else 1] += 1
+            if "clean" in bars:
+                progress.update(bars["clean"], detail=counts())
+
         flow_module.progress_hook = follow
+        flow_module.document_hook = count_document
         flow_module.run_hook = interrupt.run.update
         try:
             context, interrupt.server_url = _server_context(verbose)
@@ -303,6 +321,7 @@ def clean(
             raise typer.Exit(2)
         finally:
             flow_module.progress_hook = None
+            flow_module.document_hook = None
             flow_module.run_hook = None
     _print_summary(result)
 

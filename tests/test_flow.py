@@ -131,6 +131,30 @@ def test_a_dask_address_without_a_scheduler_fails_before_the_run_folder(prefect_
     assert not (tmp_path / "out").exists()
 
 
+def test_documents_are_counted_inside_their_shard_as_they_are_cleaned(prefect_server, tmp_path, monkeypatch):
+    """Progress inside a shard on the local runner: a large JSONL or WARC file is one shard,
+    and its bar said 0/1 until it was done. Every document is counted once, with its shard,
+    as a record or a reject, and the counts add up to each shard's own figures."""
+    from collections import Counter
+
+    from flows import clean_corpus as flow_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
+        (src / seed.name).write_bytes(seed.read_bytes())
+    rows = [json.dumps({"url": "https://example.org/a", "text": (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")}), "{not json"]
+    (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    counted: Counter[tuple[int, bool]] = Counter()
+    monkeypatch.setattr(flow_module, "document_hook", lambda index, is_record: counted.update([(index, is_record)]))
+    manifest = flow_module.clean_corpus(source=str(src), output=str(tmp_path / "out"), shard_size=2)["manifest"]
+    assert manifest["counts"] == {"inputs": 5, "records": 4, "rejects": 1, "skipped": 0}
+    records_by_shard = {i: shard["records"] for i, shard in enumerate(manifest["shards"])}
+    assert len(records_by_shard) == 3  # two of the text files, the third, the JSONL file
+    assert {i: counted[(i, True)] for i in records_by_shard} == records_by_shard
+    assert {key: n for key, n in counted.items() if not key[1]} == {(2, False): 1}  # the malformed row, in the JSONL's shard
+
+
 def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(prefect_server, monkeypatch):
     """Cycles left while the flow handles one finished task are gone before the next one
     is handed over (the flow's memory otherwise grows with the number of tasks)."""
