@@ -368,11 +368,7 @@ def _print_summary(result: dict) -> None:
     for row in summary_table(result["manifest"]):
         table.add_row(row["figure"], str(row["value"]))
     Console().print(table)
-    counts = result["manifest"]["counts"]
-    if not counts["inputs"]:  # a successful run of nothing: most likely the wrong folder
-        sources = ", ".join(map(str, result["manifest"].get("sources", [])))
-        Console().print(f"[yellow]warning:[/yellow] no input files under {sources} (hidden files and folders are not inputs)")
-    skipped = counts["skipped"]
+    skipped = result["manifest"]["counts"]["skipped"]
     if skipped:
         Console().print(f"{skipped} inputs skipped: cleaned before with this config, or duplicates (skipped.jsonl; --full cleans everything)")
     Console().print(f"run folder: {result['run_dir']}")

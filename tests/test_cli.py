@@ -84,13 +84,15 @@ def test_a_dask_address_without_a_scheduler_is_a_one_line_error(tmp_path):
 
 def test_an_empty_source_folder_is_a_run_of_nothing_with_a_warning(prefect_server, tmp_path):
     """Not an error (a nightly folder may have received nothing), but not silent either: a
-    folder with no inputs is more often the wrong folder."""
+    folder with no inputs is more often the wrong folder. The flow's warning is on the
+    console (and in the flow run's logs, for deployments)."""
     (tmp_path / "incoming" / ".cache").mkdir(parents=True)
     (tmp_path / "incoming" / ".cache" / "page.html").write_text("<p>hidden folders are not inputs</p>")
     result = CliRunner().invoke(app, ["clean", str(tmp_path / "incoming"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     # (compared without whitespace: the console wraps a long path anywhere)
-    assert "".join(f"warning: no input files under {tmp_path / 'incoming'}".split()) in "".join(result.output.split())
+    assert "WARNING|Flowrun" in "".join(result.output.split())
+    assert "".join(f"no input files under {tmp_path / 'incoming'}".split()) in "".join(result.output.split())
     (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
     assert json.loads(manifest.read_text())["counts"] == {"inputs": 0, "records": 0, "rejects": 0, "skipped": 0}
 
