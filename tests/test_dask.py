@@ -111,14 +111,25 @@ def test_top_rules_do_not_depend_on_sharding(matrix):
     assert len({json.dumps(t, sort_keys=False) for t in tops.values()}) == 1
 
 
-def test_local_cluster_workers_run_without_the_statistical_profiler(prefect_server):
-    """distributed's profiler keeps one call tree per second on each worker: on long
-    cleaning shards that history grew every worker by about 2.5 MB per shard."""
+def on_a_one_worker_cluster(fn):
+    """``fn``'s result, run as a task on a temporary LocalCluster of one worker process,
+    inside a flow, the way the clean-corpus flow runs its shards."""
     from prefect import flow, task
 
     from flows.runners import running_pool, task_runner_for
 
-    @task
+    @flow
+    def probe():
+        with running_pool(task_runner_for(workers=1)) as pool:
+            return pool.submit(task(fn), {}).result()
+
+    return probe()
+
+
+def test_local_cluster_workers_run_without_the_statistical_profiler(prefect_server):
+    """distributed's profiler keeps one call tree per second on each worker: on long
+    cleaning shards that history grew every worker by about 2.5 MB per shard."""
+
     def worker_profile() -> tuple[bool, int]:
         import time
 
@@ -128,12 +139,7 @@ def test_local_cluster_workers_run_without_the_statistical_profiler(prefect_serv
         time.sleep(1.5)  # longer than one profile cycle (1 s)
         return dask.config.get("distributed.worker.profile.enabled"), len(get_worker().profile_history)
 
-    @flow
-    def probe() -> tuple[bool, int]:
-        with running_pool(task_runner_for(workers=1)) as pool:
-            return pool.submit(worker_profile, {}).result()
-
-    assert probe() == (False, 0)
+    assert on_a_one_worker_cluster(worker_profile) == (False, 0)
 
 
 def test_local_cluster_workers_report_to_the_temporary_server_of_the_flow(prefect_server):
@@ -141,25 +147,16 @@ def test_local_cluster_workers_report_to_the_temporary_server_of_the_flow(prefec
     PREFECT_API_URL unset: each Dask worker then started a temporary server of its own
     (about 20 s each, found by a helper timing --workers 2: cleaning began at 62 s instead
     of 28 s) and recorded its task runs there, out of the flow run's sight."""
-    import os
-
-    from prefect import flow, task
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.runners import running_pool, task_runner_for
-
-    @task
     def api_url_of_worker() -> str | None:
-        return os.environ.get("PREFECT_API_URL")
+        import os
 
-    @flow
-    def probe() -> str | None:
-        with running_pool(task_runner_for(workers=1)) as pool:
-            return pool.submit(api_url_of_worker, {}).result()
+        return os.environ.get("PREFECT_API_URL")
 
     # The test server is this process's temporary server (prefect_test_harness starts it the
     # way get_client() does when no URL is configured); here the URL is not configured.
     server_url = PREFECT_API_URL.value()
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         assert PREFECT_API_URL.value() is None
-        assert probe() == server_url
+        assert on_a_one_worker_cluster(api_url_of_worker) == server_url
