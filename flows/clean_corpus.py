@@ -124,9 +124,20 @@ def share_profile_task(profile: Opaque) -> Opaque:
 def clean_shard_task(
     index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
 ) -> batch.ShardSummary:
+    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, _document_counter(index))
+
+
+def _document_counter(index: int) -> Callable[[bool], None] | None:
+    """The CLI's ``document_hook`` for one shard, looked up where the task runs.
+
+    On Dask the task's function is pickled by value (its module name holds the Task, not
+    the function), with the globals it names: naming ``document_hook`` itself sent the
+    CLI's progress callback, locks and all, and ``--workers`` failed with "cannot pickle
+    '_thread.lock'". This module function is pickled by reference, so a worker reads its
+    own ``document_hook``: None.
+    """
     hook = document_hook
-    on_document = None if hook is None else partial(hook, index)
-    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, on_document)
+    return None if hook is None else partial(hook, index)
 
 
 @task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)

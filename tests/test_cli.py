@@ -137,3 +137,24 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
     assert str(run_dir) in proc.stdout.replace("\n", "")
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert page.lower().startswith("<!doctype html>") and "Help keep items like this free" in page
+
+
+def test_the_cli_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
+    """`newsclean clean --workers 2` with its progress display. The CLI's per-document
+    progress callback (64eb926) was sent to the workers with the task and could not be
+    pickled: every --workers run failed ("cannot pickle '_thread.lock' object"), and no
+    test ran the CLI on Dask."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        (src / seed.name).write_bytes(seed.read_bytes())
+    text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
+    rows = [json.dumps({"url": f"https://example.org/{i}", "text": f"{text}\nLine {i}."}) for i in range(6)]
+    (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["clean", str(src), "--out", str(tmp_path / "out"), "--workers", "2", "--shard-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
+    figures = json.loads(manifest.read_text())
+    assert figures["counts"] == {"inputs": 8, "records": 8, "rejects": 0, "skipped": 0}
+    assert len(figures["shards"]) >= 2
