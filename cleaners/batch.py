@@ -7,8 +7,9 @@ benchmarks measure orchestration overhead). Cleaning a shard streams one
 small summary, so no document text travels back to the flow.
 
 A document is addressed by a :data:`DocRef`, ``(uri, member)``: the file, and the JSONL
-line or WARC record inside it (``None`` for a one-document file). Shards group documents;
-all documents of a container file go to one shard, so that it is read once per pass.
+line or WARC record inside it (``None`` for a one-document file). Shards group documents:
+a large container file is split into parts (:func:`split_files`, a cheap count before the
+first pass), so that its documents are scanned and cleaned by several tasks, not one.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from . import ledger as ledger_mod
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
-from .inputs import BadInput, InputDocument, is_container, read_documents
+from .inputs import WHOLE_FILE, BadInput, InputDocument, Part, is_container, read_documents, split_container
 from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
-from .sources import PERMANENT_READ_ERRORS
+from .sources import PERMANENT_READ_ERRORS, InputRef
 from .storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
 from .templates import host_of
 from .typos import english_lexicon
@@ -64,14 +65,54 @@ def shard_file_name(index: int) -> str:
     return f"documents-{index:05d}.jsonl"
 
 
-def group_files(uris: Sequence[str], size: int, config: CleanConfig) -> list[list[str]]:
-    """Files in shards of ``size``; a container file (JSONL, WARC) is a shard of its own."""
-    groups: list[list[str]] = []
+#: What a first-pass task reads: a whole file, or a part of a large container file.
+Piece = str | tuple[str, Part]
+
+
+#: A splitting task reads container files until it has this many bytes (or files).
+SPLIT_TASK_BYTES = 256 << 20
+SPLIT_TASK_FILES = 500
+
+
+def split_batches(refs: Sequence[InputRef], config: CleanConfig) -> list[list[str]]:
+    """The container files among ``refs``, in batches for :func:`split_files` tasks: a few
+    large files, or many small ones, per task."""
+    batches: list[list[str]] = []
     current: list[str] = []
+    held = 0
+    for ref in refs:
+        if not is_container(ref.uri, config.input.format):
+            continue
+        current.append(ref.uri)
+        held += ref.size
+        if held >= SPLIT_TASK_BYTES or len(current) >= SPLIT_TASK_FILES:
+            batches.append(current)
+            current, held = [], 0
+    return batches + ([current] if current else [])
+
+
+def split_files(uris: Sequence[str], size: int, config: CleanConfig) -> dict[str, list[tuple[Part, int]]]:
+    """The parts of ``size`` documents of each container file among ``uris`` (one read
+    each, nothing parsed); a file that cannot be read is one part, its reject comes later."""
+    parts: dict[str, list[tuple[Part, int]]] = {}
+    for uri in uris:
+        try:
+            parts[uri] = split_container(uri, config.input, config.limits.max_bytes, size)
+        except PERMANENT_READ_ERRORS:
+            parts[uri] = [(WHOLE_FILE, 1)]
+    return parts
+
+
+def group_files(uris: Sequence[str], size: int, config: CleanConfig, parts: dict[str, list[tuple[Part, int]]] | None = None) -> list[list[Piece]]:
+    """Files in shards of ``size``; a container file (JSONL, WARC) is a shard of its own,
+    or, when ``parts`` splits it, each of its parts is."""
+    groups: list[list[Piece]] = []
+    current: list[Piece] = []
     for uri in uris:
         if is_container(uri, config.input.format):
             groups += [current] if current else []
-            groups.append([uri])
+            split = (parts or {}).get(uri, [(WHOLE_FILE, 0)])
+            groups += [[uri]] if len(split) == 1 else [[(uri, part)] for part, _ in split]
             current = []
             continue
         current.append(uri)
@@ -82,25 +123,19 @@ def group_files(uris: Sequence[str], size: int, config: CleanConfig) -> list[lis
 
 
 def group_refs(refs: Sequence[DocRef], size: int) -> list[list[DocRef]]:
-    """Documents in shards of ``size``; the members of one container stay in one shard."""
-    groups: list[list[DocRef]] = []
-    current: list[DocRef] = []
-    for ref in refs:
-        member_of_previous = current and current[-1][1] is not None and current[-1][0] == ref[0]
-        if current and (len(current) >= size and not member_of_previous or (ref[1] is not None) != (current[-1][1] is not None)):
-            groups.append(current)
-            current = []
-        current.append(ref)
-    return groups + ([current] if current else [])
+    """Documents in shards of ``size``, in order: a shard may end inside a container file
+    and the next one go on from there (it then reads only its own members)."""
+    return [list(refs[i : i + size]) for i in range(0, len(refs), size)]
 
 
-def documents_of(uri: str, config: CleanConfig) -> Iterator[InputDocument | BadInput]:
-    """The documents of one file; a file that does not exist or may not be read is one BadInput.
+def documents_of(uri: str, config: CleanConfig, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput]:
+    """The documents of one file (of a container, those in ``part``); a file that does not
+    exist or may not be read is one BadInput.
 
     Other storage errors (``OSError``) propagate, so that the task can be retried.
     """
     try:
-        yield from read_documents(uri, config.input, config.limits.max_bytes)
+        yield from read_documents(uri, config.input, config.limits.max_bytes, part)
     except PERMANENT_READ_ERRORS as exc:
         yield BadInput(uri, None, "unreadable", f"{type(exc).__name__}: {exc}")
 
@@ -117,8 +152,9 @@ class ShardScan:
     documents: list[tuple[str, int | None, str | None]]
 
 
-def scan_shard(uris: Sequence[str], config: CleanConfig | None = None) -> ShardScan:
-    """First pass: hash every document of the shard's files and count run-wide evidence.
+def scan_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> ShardScan:
+    """First pass: hash every document of the shard's files (or file parts) and count
+    run-wide evidence.
 
     Only scraped text feeds the profile: HTML would need its (costly) extraction twice.
     """
@@ -126,8 +162,9 @@ def scan_shard(uris: Sequence[str], config: CleanConfig | None = None) -> ShardS
     lexicon = english_lexicon()
     profile = CorpusProfile()
     documents: list[tuple[str, int | None, str | None]] = []
-    for uri in uris:
-        for item in documents_of(uri, config):
+    for piece in pieces:
+        uri, part = (piece, WHOLE_FILE) if isinstance(piece, str) else piece
+        for item in documents_of(uri, config, part):
             if isinstance(item, BadInput):
                 documents.append((uri, item.member, item.sha256))
                 continue
@@ -140,9 +177,9 @@ def scan_shard(uris: Sequence[str], config: CleanConfig | None = None) -> ShardS
     return ShardScan(profile, documents)
 
 
-def profile_shard(uris: Sequence[str], config: CleanConfig | None = None) -> CorpusProfile:
+def profile_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> CorpusProfile:
     """Run-wide counts over the decodable inputs of one shard (the first pass, no hashes)."""
-    return scan_shard(uris, config).profile
+    return scan_shard(pieces, config).profile
 
 
 def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
@@ -184,7 +221,7 @@ def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo,
         elif by_file.get(uri, set()) is not None:
             by_file.setdefault(uri, set()).add(member)
     for uri, wanted in by_file.items():
-        for item in documents_of(uri, config):
+        for item in documents_of(uri, config, _part_holding(wanted)):
             if wanted is not None:
                 if item.member not in wanted:
                     continue
@@ -193,6 +230,13 @@ def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo,
         for member in sorted(wanted or (), key=lambda m: -1 if m is None else m):
             where = uri if member is None else f"{uri} member {member}"
             yield Reject(source=uri, member=member, reason=VANISHED, message=f"{where} was found by the scan but not when cleaning (the file changed during the run)", flow_run_id=run.flow_run_id)
+
+
+def _part_holding(members: set[int | None] | None) -> Part:
+    """The run of a container's members from the first to the last of ``members``."""
+    if not members or None in members:
+        return WHOLE_FILE
+    return Part(min(members), max(members))  # type: ignore[type-var]  (no None here)
 
 
 def refs_digest(refs: Sequence[DocRef | str]) -> str:
@@ -238,7 +282,7 @@ def clean_shard(
     one document becomes a reject. A shard an earlier attempt of the same run committed
     (a resumed run, a retried task) is not cleaned again: its summary is returned.
     ``on_document`` is called after each document, with True for a record and False for a
-    reject: progress inside a long shard (a large JSONL or WARC file is one shard).
+    reject: progress inside a long shard.
     """
     if ledger is not None and run_id is not None:
         done = committed_shard(index, refs, run_dir, ledger, run_id)

@@ -7,6 +7,11 @@ non-HTML WARC response, a corrupt gzip stream), so that every input is accounted
 document inside a container is addressed by its ``member`` number: the 1-based line of a
 JSONL file, the 1-based record of a WARC file; a whole-file document has ``member=None``.
 
+A large container is read in :class:`Part`\ s (runs of members), each by a task of its
+own: :func:`split_container` counts a file's documents without building them, and
+``read_documents(..., part=)`` skips the members before a part without parsing them and
+stops after its last.
+
 Errors are split by cause. Corrupt or oversized *content* becomes a :class:`BadInput`
 (a reject). *Storage* errors (``OSError`` from the filesystem: a dropped connection) are
 raised, so the task reading the file is retried. Decompression is bounded: no read holds
@@ -23,6 +28,7 @@ import os
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any, Callable, Iterator
 
 import fsspec
@@ -69,6 +75,32 @@ class InputDocument:
     date: str | None = None
     content_type: str | None = None  # the HTTP Content-Type of a WARC response (its charset)
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Members ``first`` to ``last`` of a container file (1-based, inclusive; ``last`` None:
+    to the end of the file, so that a count that fell short never loses a member), and the
+    byte ``offset`` of member ``first``: a reader seeks there instead of reading the rows
+    before it (a gzip file is still decompressed from its start, by the seek).
+
+    A file-level problem (``member`` None: an empty file, a gzip stream that breaks at
+    once) belongs to the part that starts the file."""
+
+    first: int = 1
+    last: int | None = None
+    offset: int = 0  # where member ``first`` starts in the (decompressed) file: read from there
+
+    def holds(self, member: int | None) -> bool:
+        if member is None:
+            return self.first == 1
+        return self.first <= member and (self.last is None or member <= self.last)
+
+    def ended_before(self, member: int) -> bool:
+        return self.last is not None and member > self.last
+
+
+WHOLE_FILE = Part()
 
 
 @dataclass(frozen=True)
@@ -123,8 +155,37 @@ def _open(uri: str) -> Any:
     return fsspec.open(uri, "rb")
 
 
-def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[InputDocument | BadInput]:
-    """Every document of the file at ``uri`` (or the reason a part is not one), in order."""
+def read_documents(uri: str, options: InputOptions, max_bytes: int, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput]:
+    """Every document of the file at ``uri`` (or the reason a member is not one), in order;
+    of a container, only the members in ``part``."""
+    yield from _items(uri, options, max_bytes, part, build=True)
+
+
+def split_container(uri: str, options: InputOptions, max_bytes: int, size: int) -> list[tuple[Part, int]]:
+    """The file's members in parts of ``size`` documents (the last may hold fewer), each
+    with its number of documents and rejects. One read, no JSON parsing or payload read.
+
+    A file of at most ``size`` of them, a one-document file, or one with a file-level
+    problem is one part: :data:`WHOLE_FILE`. Storage errors (``OSError``) propagate.
+    """
+    starts: list[tuple[int, int]] = []  # (member, offset) of each part's first document
+    count = 0
+    for item in _items(uri, options, max_bytes, WHOLE_FILE, build=False):
+        if isinstance(item, BadInput) and item.member is None or item is None:
+            return [(WHOLE_FILE, 1)]
+        if count % size == 0:
+            starts.append((item.member, 0) if isinstance(item, BadInput) else item)
+        count += 1
+    if len(starts) <= 1:
+        return [(WHOLE_FILE, count)]
+    starts[0] = (1, 0)
+    ends = [member - 1 for member, _ in starts[1:]] + [None]
+    return [(Part(first, last, offset), min(size, count - i * size)) for i, ((first, offset), last) in enumerate(zip(starts, ends))]
+
+
+def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: bool) -> Iterator[Any]:
+    """The documents of the file in ``part`` (``build``), or only ``(member, offset)`` of
+    each (None for a one-document file)."""
     with _open(uri) as handle:
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
@@ -137,24 +198,43 @@ def read_documents(uri: str, options: InputOptions, max_bytes: int) -> Iterator[
             yield BadInput(uri, None, "corrupt_gzip", f"not a readable gzip stream: {type(exc).__name__}: {exc}")
             return
         fmt = options.format if options.format != "auto" else (format_by_name(uri) or sniff_format(head))
+        if fmt not in CONTAINER_FORMATS:
+            yield _whole_file(uri, content, fmt, max_bytes) if build else None
+            return
+        before = _seek_to(content, part)  # the number of the last member before the part
         if fmt == "jsonl":
-            yield from _or_empty(uri, "JSONL", _jsonl_documents(uri, content, options, max_bytes))
-        elif fmt == "warc":
-            warc = _TruncationIsCorrupt(content) if content is not stream else content
-            yield from _or_empty(uri, "WARC", _warc_documents(uri, warc, max_bytes))
+            build_line = partial(_jsonl_document, uri, options=options) if build else _where
+            yield from _or_empty(uri, "JSONL", part, _jsonl_lines(uri, content, max_bytes, part, build_line, before))
         else:
-            yield _whole_file(uri, content, fmt, max_bytes)
+            warc = _TruncationIsCorrupt(content) if content is not stream else content
+            build_record = partial(_warc_document, uri, max_bytes=max_bytes) if build else _where
+            yield from _or_empty(uri, "WARC", part, _warc_records(uri, warc, part, build_record, before))
 
 
-def _or_empty(uri: str, kind: str, items: Iterator[InputDocument | BadInput]) -> Iterator[InputDocument | BadInput]:
+def _seek_to(content: IO[bytes], part: Part) -> int:
+    """Moves to the part's first member when its offset is known; returns the number of the
+    member before it (0: reading from the start of the file)."""
+    if part.offset <= 0 or not content.seekable():
+        return 0
+    content.seek(part.offset)
+    return part.first - 1
+
+
+def _where(number: int, _content: object, offset: int) -> tuple[int, int]:
+    """Counting, not reading: a member's number and offset stand for the member."""
+    return number, offset
+
+
+def _or_empty(uri: str, kind: str, part: Part, items: Iterator[Any]) -> Iterator[Any]:
     """``items``, or one ``empty`` reject for the file when it holds nothing to report: an
     empty JSONL file (or one of blank lines), a WARC with no response or resource record.
-    Like an empty text file, it is then accounted for, not silently absent from the run."""
+    Like an empty text file, it is then accounted for, not silently absent from the run.
+    Only the part that starts the file can say so."""
     produced = False
     for item in items:
         produced = True
         yield item
-    if not produced:
+    if not produced and part.first == 1:
         what = "not one non-blank line" if kind == "JSONL" else "no response or resource record"
         yield BadInput(uri, None, "empty", f"the {kind} file holds {what}")
 
@@ -203,9 +283,13 @@ def _whole_file(uri: str, content: IO[bytes], fmt: str, max_bytes: int) -> Input
     return BadInput(uri, None, "too_large", f"{size} bytes is over the limit of {max_bytes} (limits.max_bytes)", digest.hexdigest(), size)
 
 
-def _jsonl_documents(uri: str, content: IO[bytes], options: InputOptions, max_bytes: int) -> Iterator[InputDocument | BadInput]:
-    number = 0
+def _jsonl_lines(uri: str, content: IO[bytes], max_bytes: int, part: Part, build: Callable[[int, bytes, int], Any], number: int = 0) -> Iterator[Any]:
+    """``build(line number, line, offset)`` of each non-blank line in ``part`` (``line`` is a
+    BadInput for an oversized one), or the reason the file breaks. Lines before the part
+    are read past, not parsed. ``number``: of the line before the reader's position."""
+    offset = content.tell() if number else 0
     while True:
+        start = offset
         try:
             line = content.readline(max_bytes + 1)
         except GZIP_ERRORS as exc:
@@ -214,16 +298,21 @@ def _jsonl_documents(uri: str, content: IO[bytes], options: InputOptions, max_by
         if not line:
             return
         number += 1
+        offset += len(line)
+        if part.ended_before(number):
+            return
         if len(line) > max_bytes and not line.endswith(b"\n"):
             try:
                 size = len(line) + _skip_rest_of_line(content)
+                offset = start + size
             except GZIP_ERRORS as exc:
                 yield BadInput(uri, number, "corrupt_gzip", f"the gzip stream breaks inside line {number}: {type(exc).__name__}: {exc}")
                 return
-            yield BadInput(uri, number, "too_large", f"line {number} has {size} bytes, over the limit of {max_bytes} (limits.max_bytes)", None, size)
+            if part.holds(number):
+                yield build(number, BadInput(uri, number, "too_large", f"line {number} has {size} bytes, over the limit of {max_bytes} (limits.max_bytes)", None, size), start)
             continue
-        if line.strip():
-            yield _jsonl_document(uri, number, line, options)
+        if part.holds(number) and line.strip():
+            yield build(number, line, start)
 
 
 def _skip_rest_of_line(content: IO[bytes]) -> int:
@@ -235,7 +324,11 @@ def _skip_rest_of_line(content: IO[bytes]) -> int:
     return skipped
 
 
-def _jsonl_document(uri: str, number: int, line: bytes, options: InputOptions) -> InputDocument | BadInput:
+def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int, options: InputOptions) -> InputDocument | BadInput:
+    """The row as a document, or the reason it is not one (``line`` may be that already)."""
+    if isinstance(line, BadInput):
+        return line
+
     def bad(message: str) -> BadInput:
         return BadInput(uri, number, "malformed_jsonl", f"line {number}: {message}", hashlib.sha256(line).hexdigest(), len(line))
 
@@ -310,8 +403,10 @@ def _checked_row(row: dict, surrogates: bool = True) -> dict:
     return row
 
 
-def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[InputDocument | BadInput]:
-    """Response (and resource) records with an HTML content type; others are rejects or ignored.
+def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int, Any, int], Any], number: int = 0) -> Iterator[Any]:
+    """``build(record number, record, offset)`` of each response (and resource) record in
+    ``part`` (records before it are passed over unread), or the reason the file breaks.
+    ``number``: of the record before the reader's position.
 
     Request, metadata, warcinfo and revisit records describe the crawl, not documents: they
     are not inputs. A record warcio cannot parse ends the file: one reject says where.
@@ -319,16 +414,18 @@ def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[Inp
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    number = 0
-    records = iter(ArchiveIterator(stream, check_digests=False))
+    archive = ArchiveIterator(stream, check_digests=False)
+    records = iter(archive)
     while True:
         where = number + 1  # the record being read: the next one, then (its payload) this one
         try:
             record = next(records)
             number = where
-            if record.rec_type not in ("response", "resource"):
+            if part.ended_before(number):
+                return
+            if record.rec_type not in ("response", "resource") or not part.holds(number):
                 continue
-            yield _warc_document(uri, number, record, max_bytes)
+            yield build(number, record, archive.offset)  # in the try: reading the payload can fail too
         except StopIteration:
             return
         except OSError as exc:
@@ -341,7 +438,8 @@ def _warc_documents(uri: str, stream: IO[bytes], max_bytes: int) -> Iterator[Inp
             return
 
 
-def _warc_document(uri: str, number: int, record, max_bytes: int) -> InputDocument | BadInput:
+def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: int) -> InputDocument | BadInput:
+    """The record as an HTML document, or the reason it is not one (its payload is read here)."""
     headers = record.rec_headers
     target = headers.get_header("WARC-Target-URI")
     if record.http_headers is not None:

@@ -42,7 +42,7 @@ import fsspec
 
 from .config import CleanConfig, InputOptions
 from .decode import RejectInput
-from .inputs import InputDocument, read_documents
+from .inputs import WHOLE_FILE, InputDocument, Part, read_documents
 from .pipeline import decode_document
 from .storage import file_sha256, join, write_atomic
 from .record import CATEGORIES, EditKind
@@ -201,8 +201,10 @@ def _document_bytes(source: dict, config: CleanConfig) -> InputDocument | None:
     """The document a record's ``source`` names, read again (None: the member is gone)."""
     options = InputOptions(format=source.get("container") or source.get("format") or "text", jsonl=config.input.jsonl)
     limit = max(4 * (source.get("bytes") or 0), config.limits.max_bytes)  # a changed document is still read
-    for item in read_documents(source["uri"], options, limit):
-        if item.member == source.get("member"):
+    member = source.get("member")
+    part = Part(member, member) if member is not None else WHOLE_FILE  # read no further than the member
+    for item in read_documents(source["uri"], options, limit, part):
+        if item.member == member:
             return item if isinstance(item, InputDocument) else None
     return None
 

@@ -1,10 +1,12 @@
 """The ``clean-corpus`` Prefect flow: thin orchestration over :mod:`cleaners.batch`.
 
-Two passes over sharded inputs: ``scan-shard`` tasks hash every input and gather run-wide
-counts (used by the name-variant, typo and site-template guards); the flow then skips the
-inputs the ledger says were already cleaned with this config (and exact duplicates), hands
-the merged counts to every task through one ``share-profile`` task, and ``clean-shard``
-tasks clean the rest and write one JSONL shard each. The flow writes
+``split-containers`` tasks first count the documents of JSONL and WARC files, so that a
+large one is read in parts by several tasks. Then two passes over sharded inputs:
+``scan-shard`` tasks hash every input and gather run-wide counts (used by the
+name-variant, typo and site-template guards); the flow then skips the inputs the ledger
+says were already cleaned with this config (and exact duplicates), hands the merged counts
+to every task through one ``share-profile`` task, and ``clean-shard`` tasks clean the
+rest and write one JSONL shard each. The flow writes
 ``rejects.jsonl``, ``skipped.jsonl`` and ``manifest.json`` last, so a run folder with a
 manifest is a complete run. Every rule and threshold lives in ``cleaners/``.
 
@@ -31,12 +33,13 @@ from cleaners.config import CleanConfig, load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
-from cleaners.sources import SourceError, discover, uris
+from cleaners.sources import InputRef, SourceError, discover, uris
 from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
-#: "scan" (first pass, summary None) or "clean".
+#: "split" (counting container files; only when there are some), "scan" (first pass;
+#: summary None for both) or "clean".
 progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
 
 #: Set by the CLI to count documents as they are cleaned, inside a shard: called with
@@ -90,8 +93,14 @@ def is_storage_error(task, task_run, state) -> bool:
 storage_retries = dict(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_storage_error)
 
 
+@task(name="split-containers", cache_policy=NO_CACHE, **storage_retries)
+def split_containers_task(container_uris: list[str], shard_size: int, config: CleanConfig) -> dict:
+    """Each JSONL or WARC file's parts of ``shard_size`` documents (counted, not parsed)."""
+    return batch.split_files(container_uris, shard_size, config)
+
+
 @task(name="scan-shard", cache_policy=NO_CACHE, **storage_retries)
-def scan_shard_task(shard_uris: list[str], config: CleanConfig) -> bytes:
+def scan_shard_task(shard_uris: list[batch.Piece], config: CleanConfig) -> bytes:
     """The shard's :class:`~cleaners.batch.ShardScan`, pickled.
 
     The flow unpickles each shard's counts as it merges them, so the entries it keeps are
@@ -160,14 +169,28 @@ def _announce(**facts: object) -> None:
         run_hook(facts)
 
 
-def _scan(pool: TaskRunner, inputs: list[str], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile]:
+def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> dict:
+    """The parts of every JSONL and WARC file: a large one is scanned and cleaned by
+    several tasks at once, not by one."""
+    batches = batch.split_batches(refs, config)
+    futures = [pool.submit(split_containers_task, {"container_uris": b, "shard_size": shard_size, "config": config}) for b in batches]
+    parts: dict = {}
+    if futures:
+        _report("split", 0, len(futures))
+    for done, future in enumerate(as_finished(futures), start=1):
+        parts.update(future.result())
+        _report("split", done, len(futures))
+    return parts
+
+
+def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile]:
     """First pass: every document with its sha256 (in input order) and the merged profile.
 
     Each shard's profile is merged as soon as its task completes and its future dropped:
     holding every shard's counts until the last one finished made the flow's peak memory
     grow with the number of shards.
     """
-    groups = batch.group_files(inputs, shard_size, config)
+    groups = batch.group_files(uris(refs), shard_size, config, _split(pool, refs, shard_size, config))
     futures = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in groups]
     index_of = {future.task_run_id: i for i, future in enumerate(futures)}
     documents: list[list] = [[] for _ in groups]
@@ -182,7 +205,7 @@ def _scan(pool: TaskRunner, inputs: list[str], shard_size: int, config: CleanCon
 
 
 def _clean_shards(
-    runner: TaskRunner, inputs: list[str], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
+    runner: TaskRunner, inputs: list[InputRef], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
     ledger: str, run_id: str, full: bool,
 ) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
@@ -257,7 +280,7 @@ def clean_corpus(
         raise SourceError("output is empty: name the folder that receives the run folder")
     ledger = ledger or ledger_mod.default_location(output)
     # before creating anything: a wrong source or scheduler leaves no trace; never the run's own output
-    inputs = uris(discover(source, exclude=[output, ledger]))
+    inputs = discover(source, exclude=[output, ledger])
     if dask_address:
         check_scheduler(dask_address)
     if not inputs:

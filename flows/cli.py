@@ -277,9 +277,11 @@ def clean(
                 rejects = totals["rejects"] + sum(j for _, j in in_flight.values())
             return f"{records} records, {rejects} rejects"
 
+        labels = {"split": ("splitting", "counting the documents of JSONL and WARC files"), "scan": ("scanning", "hashing, run-wide counts")}
+
         def follow(phase: str, done: int, total: int, summary) -> None:
+            label, detail = labels.get(phase, ("cleaning", None))
             if phase not in bars:
-                label = "scanning" if phase == "scan" else "cleaning"
                 bars[phase] = progress.add_task(label, total=total, detail="")
             if summary is not None:  # the shard's own figures replace what was counted live
                 with counting:
@@ -288,11 +290,10 @@ def clean(
                     totals["rejects"] += len(summary.rejects)
             if phase == "clean":
                 interrupt.shards = (done, total)
-            detail = "hashing, run-wide counts" if phase == "scan" else counts()
-            progress.update(bars[phase], completed=done, total=total, detail=detail)
+            progress.update(bars[phase], completed=done, total=total, detail=detail or counts())
 
         def count_document(index: int, is_record: bool) -> None:
-            """Inside a shard (local runner): a large JSONL or WARC file is one shard."""
+            """Inside a shard (local runner), document by document."""
             with counting:
                 in_flight.setdefault(index, [0, 0])[0 if is_record else 1] += 1
             if "clean" in bars:

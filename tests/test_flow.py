@@ -132,8 +132,8 @@ def test_a_dask_address_without_a_scheduler_fails_before_the_run_folder(prefect_
 
 
 def test_documents_are_counted_inside_their_shard_as_they_are_cleaned(prefect_server, tmp_path, monkeypatch):
-    """Progress inside a shard on the local runner: a large JSONL or WARC file is one shard,
-    and its bar said 0/1 until it was done. Every document is counted once, with its shard,
+    """Progress inside a shard on the local runner (a large JSONL or WARC file was one
+    shard, and its bar said 0/1 until it was done). Every document is counted once, with its shard,
     as a record or a reject, and the counts add up to each shard's own figures."""
     from collections import Counter
 
@@ -150,9 +150,9 @@ def test_documents_are_counted_inside_their_shard_as_they_are_cleaned(prefect_se
     manifest = flow_module.clean_corpus(source=str(src), output=str(tmp_path / "out"), shard_size=2)["manifest"]
     assert manifest["counts"] == {"inputs": 5, "records": 4, "rejects": 1, "skipped": 0}
     records_by_shard = {i: shard["records"] for i, shard in enumerate(manifest["shards"])}
-    assert len(records_by_shard) == 3  # two of the text files, the third, the JSONL file
+    assert len(records_by_shard) == 3  # two text files, the third and the JSONL's first row, its malformed row
     assert {i: counted[(i, True)] for i in records_by_shard} == records_by_shard
-    assert {key: n for key, n in counted.items() if not key[1]} == {(2, False): 1}  # the malformed row, in the JSONL's shard
+    assert {key: n for key, n in counted.items() if not key[1]} == {(2, False): 1}  # the malformed row, in the last shard
 
 
 def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(prefect_server, monkeypatch):
@@ -197,3 +197,31 @@ def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(pref
     assert results == [0, 2, 4, 6]
     assert left == 0  # as_finished took the futures: the flow holds none of them
     assert alive == [False, False, False, False]
+
+
+def test_one_large_jsonl_file_is_scanned_and_cleaned_by_several_tasks(prefect_server, tmp_path):
+    """A crawler's export is often one large JSONL (or WARC) file. It was one scan task and
+    one clean shard: one core, however many Dask workers. Now one split task counts its
+    rows and tasks of ``shard_size`` documents each read their own rows; the records are
+    those of the one-shard run."""
+    from flows.clean_corpus import clean_corpus
+
+    seeds = sorted(SEEDS.glob("*.txt"))
+    rows = [json.dumps({"url": f"https://example.org/{i}", "text": seeds[i % len(seeds)].read_text(encoding="utf-8") + f"\nLine {i}."}) for i in range(11)]
+    rows.insert(6, "{not json")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    split = clean_corpus(source=str(src), output=str(tmp_path / "split"), shard_size=5)
+    whole = clean_corpus(source=str(src), output=str(tmp_path / "whole"), shard_size=100)
+    manifest = split["manifest"]
+    assert manifest["counts"] == {"inputs": 12, "records": 11, "rejects": 1, "skipped": 0}
+    assert [s["records"] for s in manifest["shards"]] == [5, 4, 2]  # rows 1-5, 6-10 (7 is the reject), 11-12
+    names = [r["name"] for r in task_runs(manifest["flow_run_id"], until=lambda runs: sum(r["name"].startswith("clean-shard") for r in runs) >= 3)]
+    assert [sum(n.startswith(t) for n in names) for t in ("split-containers", "scan-shard", "clean-shard")] == [1, 3, 3]
+
+    def records(run: dict) -> list[dict]:
+        found = [json.loads(line) for f in sorted(Path(run["run_dir"]).glob("documents-*.jsonl")) for line in f.read_text(encoding="utf-8").splitlines()]
+        return [{k: v for k, v in r.items() if k != "pipeline"} for r in found]
+
+    assert records(split) == records(whole) and len(records(split)) == 11

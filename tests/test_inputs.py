@@ -392,3 +392,134 @@ def test_discovery_skips_hidden_folders_and_the_runs_own_output(tmp_path):
     assert [Path(r.uri).name for r in discover(str(src / ".git"))] == ["b.txt"]
     with pytest.raises(SourceError, match="empty source"):
         discover(["  "])
+
+
+# --- large containers in parts -----------------------------------------------------------
+
+#: A small document limit for the split tests, so that one JSONL line can be over it.
+SPLIT_MAX_BYTES = 3_000
+
+
+def _item_key(item: object) -> tuple:
+    if isinstance(item, BadInput):
+        return ("reject", item.member, item.reason)
+    return ("document", item.member, hashlib.sha256(item.raw).hexdigest(), item.url)
+
+
+def many_rows_jsonl(tmp_path: Path) -> Path:
+    """13 documents and 3 rejects among 18 lines: blank lines, a malformed and an oversized row."""
+    lines = [json.dumps({"url": f"https://gazette.example/{i}", "text": f"{ARTICLE[i % 4]} Story {i}."}) for i in range(13)]
+    lines[4:4] = ["", "{not json"]
+    lines[9:9] = [json.dumps({"text": "x" * SPLIT_MAX_BYTES}), "   "]
+    lines.append(json.dumps(["an array, not an object"]))
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def many_records_warc(tmp_path: Path, compress: bool) -> Path:
+    """Nine HTML responses, each after its request record, and an image response."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=compress)
+    for i in range(9):
+        url = f"https://gazette.example/{i}"
+        request = StatusAndHeaders(f"GET /{i} HTTP/1.1", [("Host", "gazette.example")], is_http_request=True)
+        writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        html = page(title=f"Harbour plan, part {i}").encode("utf-8")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
+        if i == 4:
+            image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"{url}.png", "response", payload=io.BytesIO(b"\x89PNG" + bytes(64)), http_headers=image))
+    path = tmp_path / ("many.warc.gz" if compress else "many.warc")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "warc", "warc.gz"])
+def test_a_large_container_is_read_in_parts_that_give_every_member_once(tmp_path, kind):
+    """A large JSONL or WARC file was one shard, cleaned by one task on one core. It is now
+    counted (nothing parsed) and read in parts of ``size`` documents and rejects; the parts
+    together give exactly what reading the whole file gives, in the same order."""
+    from cleaners.inputs import Part, split_container
+
+    path = many_rows_jsonl(tmp_path) if kind.startswith("jsonl") else many_records_warc(tmp_path, compress=kind == "warc.gz")
+    if kind == "jsonl.gz":
+        path = gz(path)
+    options = InputOptions()
+    whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
+    assert len(whole) in (16, 10) and any(k[0] == "reject" for k in whole)
+    parts = split_container(str(path), options, SPLIT_MAX_BYTES, 4)
+    assert [n for _, n in parts] == [4, 4, 4, 4] if len(whole) == 16 else [4, 4, 2]
+    assert parts[0][0].first == 1 and parts[-1][0].last is None
+    assert all(a.last + 1 == b.first for (a, _), (b, _) in zip(parts, parts[1:]))  # no gap, no overlap
+    read = [[_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)] for part, _ in parts]
+    assert [len(items) for items in read] == [n for _, n in parts]
+    assert [key for items in read for key in items] == whole
+    assert split_container(str(path), options, SPLIT_MAX_BYTES, len(whole)) == [(Part(), len(whole))]
+
+
+def test_a_part_parses_only_its_own_rows(tmp_path, monkeypatch):
+    """The rows before a part are read past, not parsed, and the read stops after its last
+    row: cleaning a file in k parts parses each row once, not k times."""
+    from cleaners import inputs
+    from cleaners.inputs import split_container
+
+    path = many_rows_jsonl(tmp_path)
+    parsed: list[int] = []
+    real = inputs._jsonl_document
+    monkeypatch.setattr(inputs, "_jsonl_document", lambda uri, number, line, offset, options: parsed.append(number) or real(uri, number, line, offset, options))
+    parts = split_container(str(path), InputOptions(), SPLIT_MAX_BYTES, 4)
+    assert parsed == []  # counting parses nothing
+    second = parts[1][0]
+    items = list(read_documents(str(path), InputOptions(), SPLIT_MAX_BYTES, second))
+    assert len(items) == 4 and parsed == [i.member for i in items]
+    assert second.first <= min(parsed) and max(parsed) <= second.last
+
+
+def test_a_large_container_cut_off_is_split_up_to_the_break_and_reports_it_once(tmp_path):
+    from cleaners.inputs import split_container
+
+    data = gzip.compress(many_rows_jsonl(tmp_path).read_bytes(), mtime=0)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[:-30])  # the deflate stream breaks in the last rows
+    parts = split_container(str(path), InputOptions(), SPLIT_MAX_BYTES, 4)
+    items = [i for part, _ in parts for i in read_documents(str(path), InputOptions(), SPLIT_MAX_BYTES, part)]
+    assert [_item_key(i) for i in items] == [_item_key(i) for i in read_documents(str(path), InputOptions(), SPLIT_MAX_BYTES)]
+    assert [i.reason for i in items if isinstance(i, BadInput)].count("corrupt_gzip") == 1 and len(parts) >= 2
+
+
+def test_a_shard_that_ends_inside_a_container_cleans_only_its_own_members(tmp_path):
+    """Shards are cut every ``size`` documents, also inside a container file: each cleans its
+    own rows, and together they give one record or reject per row, as one shard did."""
+    path = many_rows_jsonl(tmp_path)
+    config = CleanConfig(limits={"max_bytes": SPLIT_MAX_BYTES})
+    run = RunInfo(config.config_hash(), processed_at="test")
+    refs = [(str(path), i.member) for i in read_documents(str(path), config.input, SPLIT_MAX_BYTES)]
+    whole = batch.clean_shard(0, refs, str(tmp_path / "one"), config, run)
+    summaries = [batch.clean_shard(i, group, str(tmp_path / "parts"), config, run) for i, group in enumerate(batch.group_refs(refs, 5))]
+    assert [s.inputs for s in summaries] == [5, 5, 5, 1]
+    texts = [(tmp_path / "parts" / s.file).read_text(encoding="utf-8") for s in summaries]
+    assert "".join(texts) == (tmp_path / "one" / whole.file).read_text(encoding="utf-8")
+    assert [r for s in summaries for r in s.rejects] == whole.rejects
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "warc"])
+def test_a_part_of_an_uncompressed_file_is_read_from_its_offset(tmp_path, kind):
+    """A part starts reading where its first member begins: the bytes before it are not
+    read at all (here they are overwritten after the split, and the part does not notice),
+    so k parts of a plain file read it once in all, not k/2 times."""
+    from cleaners.inputs import split_container
+
+    path = many_rows_jsonl(tmp_path) if kind == "jsonl" else many_records_warc(tmp_path, compress=False)
+    options = InputOptions()
+    parts = split_container(str(path), options, SPLIT_MAX_BYTES, 4)
+    third = parts[2][0]
+    expected = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, third)]
+    data = path.read_bytes()
+    assert third.offset > 0 and data[third.offset :].startswith(b"{" if kind == "jsonl" else b"WARC/1.0")
+    path.write_bytes(b"\n" * third.offset + data[third.offset :])
+    assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, third)] == expected
