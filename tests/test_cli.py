@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, article_html
 
 NOISE = ("Traceback", "database is locked", "Error flushing events")
 
@@ -143,7 +143,8 @@ def test_the_cli_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
     """`newsclean clean --workers 2` with its progress display. The CLI's per-document
     progress callback (64eb926) was sent to the workers with the task and could not be
     pickled: every --workers run failed ("cannot pickle '_thread.lock' object"), and no
-    test ran the CLI on Dask. A JSONL file of 6 rows is split over 3 of the shards."""
+    test ran the CLI on Dask. A JSONL file of 6 rows is split over 3 of the shards; an
+    HTML page is extracted in a worker's extraction subprocess."""
     src = tmp_path / "in"
     src.mkdir()
     for seed in sorted(SEEDS.glob("*.txt"))[:2]:
@@ -151,10 +152,13 @@ def test_the_cli_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
     text = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
     rows = [json.dumps({"url": f"https://example.org/{i}", "text": f"{text}\nLine {i}."}) for i in range(6)]
     (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (src / "page.html").write_text(article_html(text, title="A page extracted on a worker"), encoding="utf-8")
     result = CliRunner().invoke(app, ["clean", str(src), "--out", str(tmp_path / "out"), "--workers", "2", "--shard-size", "2"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
     figures = json.loads(manifest.read_text())
-    assert figures["counts"] == {"inputs": 8, "records": 8, "rejects": 0, "skipped": 0}
-    assert [s["records"] for s in figures["shards"]] == [2, 2, 2, 2]
+    assert figures["counts"] == {"inputs": 9, "records": 9, "rejects": 0, "skipped": 0}
+    assert [s["records"] for s in figures["shards"]] == [2, 2, 2, 2, 1]
+    (html,) = [json.loads(line) for f in manifest.parent.glob("documents-*.jsonl") for line in f.read_text().splitlines() if '"format":"html"' in line]
+    assert html["metadata"]["title"] == "A page extracted on a worker" and html["source"]["extractor"]
