@@ -38,8 +38,8 @@ from cleaners.storage import join, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
-#: "split" (counting container files; only when there are some), "scan" (first pass;
-#: summary None for both) or "clean".
+#: "split" (JSONL and WARC files counted; only when there are some), "scan" (first pass,
+#: shards; summary None for both) or "clean" (shards).
 progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
 
 #: Set by the CLI to count documents as they are cleaned, inside a shard: called with
@@ -175,11 +175,12 @@ def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clea
     batches = batch.split_batches(refs, config)
     futures = [pool.submit(split_containers_task, {"container_uris": b, "shard_size": shard_size, "config": config}) for b in batches]
     parts: dict = {}
-    if futures:
-        _report("split", 0, len(futures))
-    for done, future in enumerate(as_finished(futures), start=1):
+    files = sum(map(len, batches))
+    if files:
+        _report("split", 0, files)
+    for future in as_finished(futures):
         parts.update(future.result())
-        _report("split", done, len(futures))
+        _report("split", len(parts), files)
     return parts
 
 

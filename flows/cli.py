@@ -259,7 +259,7 @@ def clean(
         raise typer.Exit(2)
 
     with _Interrupt(verbose) as interrupt, Progress(
-        TextColumn("[bold]{task.description:8s}"), BarColumn(), MofNCompleteColumn(), TextColumn("shards"),
+        TextColumn("[bold]{task.description:9s}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
         TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
         console=console, transient=False,
     ) as progress:
@@ -277,12 +277,12 @@ def clean(
                 rejects = totals["rejects"] + sum(j for _, j in in_flight.values())
             return f"{records} records, {rejects} rejects"
 
-        labels = {"split": ("splitting", "counting the documents of JSONL and WARC files"), "scan": ("scanning", "hashing, run-wide counts")}
+        labels = {"split": ("splitting", "files", "counting documents in JSONL and WARC files"), "scan": ("scanning", "shards", "hashing, run-wide counts")}
 
         def follow(phase: str, done: int, total: int, summary) -> None:
-            label, detail = labels.get(phase, ("cleaning", None))
+            label, unit, detail = labels.get(phase, ("cleaning", "shards", None))
             if phase not in bars:
-                bars[phase] = progress.add_task(label, total=total, detail="")
+                bars[phase] = progress.add_task(label, total=total, detail="", unit=unit)
             if summary is not None:  # the shard's own figures replace what was counted live
                 with counting:
                     in_flight.pop(summary.index, None)

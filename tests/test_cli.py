@@ -156,6 +156,7 @@ def test_the_cli_runs_on_a_local_dask_cluster(prefect_server, tmp_path):
     result = CliRunner().invoke(app, ["clean", str(src), "--out", str(tmp_path / "out"), "--workers", "2", "--shard-size", "2"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+    assert "splitting" in result.output and "1/1 files" in result.output  # the JSONL file, counted
     (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
     figures = json.loads(manifest.read_text())
     assert figures["counts"] == {"inputs": 9, "records": 9, "rejects": 0, "skipped": 0}
