@@ -414,7 +414,7 @@ def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int,
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    archive = ArchiveIterator(stream, check_digests=False)
+    archive = ArchiveIterator(stream, check_digests=False, no_record_parse=True)  # see _read_http_block
     records = iter(archive)
     while True:
         where = number + 1  # the record being read: the next one, then (its payload) this one
@@ -438,8 +438,36 @@ def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int,
             return
 
 
+def _read_http_block(record: Any) -> None:
+    """Parses the HTTP status line and headers at the start of a response record's block,
+    when the block is an HTTP response: its WARC ``Content-Type`` is ``application/http``
+    (or missing, as warcio assumes).
+
+    warcio parses every http(s) response block as HTTP. A record whose block is the page
+    itself (WARC ``Content-Type: text/html``: no HTTP block) then lost its first lines as
+    a "status line" and "headers" and became a ``not_html`` reject; so records are read
+    with ``no_record_parse`` and the HTTP block is parsed here, only where there is one.
+    """
+    declared = (record.rec_headers.get_header("Content-Type") or "").strip().lower()
+    target = (record.rec_headers.get_header("WARC-Target-URI") or "").lower()
+    if record.rec_type == "response" and record.length and target.startswith(("http:", "https:")) and (not declared or declared.startswith("application/http")):
+        from warcio.statusandheaders import StatusAndHeadersParser  # warcio's lenient default (verify_http=False)
+
+        record.http_headers = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False).parse(record.raw_stream)
+
+
+def _cut_off(uri: str, number: int, target: str | None, record: Any) -> BadInput | None:
+    """The reject of a record its file ends inside (an uncompressed file cut short: warcio
+    returns what there is), once its block was read."""
+    missing = getattr(record.raw_stream, "limit", 0)  # block bytes its Content-Length promised and the file lacks
+    if missing > 0:
+        return BadInput(uri, number, "malformed_warc", f"record {number} ({target}) is cut off: the file ends {missing} bytes before the record does")
+    return None
+
+
 def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: int) -> InputDocument | BadInput:
     """The record as an HTML document, or the reason it is not one (its payload is read here)."""
+    _read_http_block(record)
     headers = record.rec_headers
     target = headers.get_header("WARC-Target-URI")
     if record.http_headers is not None:
@@ -447,13 +475,15 @@ def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: 
     else:
         content_type = headers.get_header("Content-Type") or ""
     if "html" not in content_type.lower():
-        return BadInput(uri, number, "not_html", f"record {number} ({target}) is {content_type or 'of no content type'}, not HTML")
+        while record.raw_stream.read(_CHUNK):  # read past here (warcio would), to know whether it is whole
+            pass
+        return _cut_off(uri, number, target, record) or BadInput(uri, number, "not_html", f"record {number} ({target}) is {content_type or 'of no content type'}, not HTML")
     raw = record.content_stream().read(max_bytes + 1)
     if len(raw) > max_bytes:
         return BadInput(uri, number, "too_large", f"record {number} ({target}) is over the limit of {max_bytes} bytes (limits.max_bytes)")
-    missing = getattr(record.raw_stream, "limit", 0)  # block bytes its Content-Length promised and the file lacks
-    if missing > 0:  # an uncompressed file cut short: warcio returns what there is
-        return BadInput(uri, number, "malformed_warc", f"record {number} ({target}) is cut off: the file ends {missing} bytes before the record does")
+    cut = _cut_off(uri, number, target, record)
+    if cut is not None:
+        return cut
     return InputDocument(
         uri=uri,
         raw=raw,

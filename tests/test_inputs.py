@@ -523,3 +523,29 @@ def test_a_part_of_an_uncompressed_file_is_read_from_its_offset(tmp_path, kind):
     assert third.offset > 0 and data[third.offset :].startswith(b"{" if kind == "jsonl" else b"WARC/1.0")
     path.write_bytes(b"\n" * third.offset + data[third.offset :])
     assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, third)] == expected
+
+
+def test_a_warc_response_whose_block_is_the_page_itself_is_read_whole(tmp_path):
+    """A response record's block is an HTTP response when its WARC Content-Type says
+    application/http; some writers store the page itself (Content-Type: text/html). warcio
+    parsed every block as HTTP: the page's first lines went as a "status line" and
+    "headers", and the record became a not_html reject."""
+    html = page().encode("utf-8")
+
+    def record(target: str, block: bytes, content_type: str) -> bytes:
+        head = f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {target}\r\nWARC-Record-ID: <urn:uuid:{hashlib.md5(target.encode()).hexdigest()}>\r\nWARC-Date: 2024-03-05T10:00:00Z\r\nContent-Type: {content_type}\r\nContent-Length: {len(block)}\r\n\r\n"
+        return head.encode() + block + b"\r\n\r\n"
+
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    path = tmp_path / "mixed-blocks.warc"
+    path.write_bytes(
+        record("https://gazette.example/bare", html, "text/html; charset=utf-8")
+        + record("https://gazette.example/http", http, "Application/HTTP; msgtype=response")
+        + record("https://gazette.example/undeclared", http, "")
+    )
+    items = list(read_documents(str(path), InputOptions(), 5_000_000))
+    assert [(type(i).__name__, i.member) for i in items] == [("InputDocument", 1), ("InputDocument", 2), ("InputDocument", 3)]
+    assert [i.raw for i in items] == [html, html, html]
+    records, rejects = clean_files([path], tmp_path)
+    assert rejects == [] and len(records) == 3
+    assert_clean_article(records[0])
