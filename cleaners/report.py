@@ -42,7 +42,7 @@ import fsspec
 
 from .config import CleanConfig, InputOptions
 from .decode import RejectInput
-from .inputs import WHOLE_FILE, InputDocument, Part, read_documents
+from .inputs import BadInput, InputDocument, Part, read_documents
 from .pipeline import decode_document
 from .storage import file_sha256, join, write_atomic
 from .record import CATEGORIES, EditKind
@@ -167,18 +167,19 @@ def run_config(manifest: dict) -> CleanConfig:
         return _DEFAULTS
 
 
-def read_input(record: dict, config: CleanConfig = _DEFAULTS) -> tuple[str | None, str | None]:
+def read_input(record: dict, config: CleanConfig = _DEFAULTS, members: MemberReader | None = None) -> tuple[str | None, str | None]:
     """The decoded input a record's offsets point into, or ``(None, why not)``.
 
     The source may have moved, changed or become unreadable since the run; offsets into a
     different text would strike the wrong words, so anything that does not match exactly
     (sha256, then every removed span) falls back to showing the removed spans only. For a
     document inside a JSONL or WARC file the member is found again; for HTML the page is
-    extracted again and checked against ``extracted_sha256``.
+    extracted again and checked against ``extracted_sha256``; ``members`` reads a run's
+    container files forward (see :class:`MemberReader`).
     """
     source = record["source"]
     try:
-        found = _document_bytes(source, config)
+        found = _document_bytes(source, config, members)
     except Exception as exc:  # noqa: BLE001 - any backend failure (missing, offline, no fsspec driver) only degrades this document
         return None, f"The original input could not be read any more ({type(exc).__name__}: {exc})."
     if found is None:
@@ -197,16 +198,39 @@ def read_input(record: dict, config: CleanConfig = _DEFAULTS) -> tuple[str | Non
     return decoded, None
 
 
-def _document_bytes(source: dict, config: CleanConfig) -> InputDocument | None:
+class MemberReader:
+    """Reads the members of container files again, forward: a run's records come in file
+    order, so one open reader serves all the records of a file. Looking each member up from
+    the start of its file read a JSONL file of N rows N times (2,000 rows of 35 MB: 35 GB).
+    A member at or before the last one read opens the file again."""
+
+    def __init__(self) -> None:
+        self._uri: str | None = None
+        self._items: Iterator[InputDocument | BadInput] | None = None
+        self._last = 0
+
+    def get(self, uri: str, member: int, options: InputOptions, limit: int) -> InputDocument | None:
+        """Member ``member`` of the file at ``uri`` (None: it is gone, or not a document)."""
+        if self._items is None or uri != self._uri or member <= self._last:
+            self._uri, self._items = uri, read_documents(uri, options, limit, Part(member))
+        for item in self._items:
+            if item.member is None:
+                continue
+            self._last = item.member
+            if item.member >= member:
+                return item if item.member == member and isinstance(item, InputDocument) else None
+        self._items = None
+        return None
+
+
+def _document_bytes(source: dict, config: CleanConfig, members: MemberReader | None = None) -> InputDocument | None:
     """The document a record's ``source`` names, read again (None: the member is gone)."""
     options = InputOptions(format=source.get("container") or source.get("format") or "text", jsonl=config.input.jsonl)
-    limit = max(4 * (source.get("bytes") or 0), config.limits.max_bytes)  # a changed document is still read
     member = source.get("member")
-    part = Part(member, member) if member is not None else WHOLE_FILE  # read no further than the member
-    for item in read_documents(source["uri"], options, limit, part):
-        if item.member == member:
-            return item if isinstance(item, InputDocument) else None
-    return None
+    if member is None:
+        limit = max(4 * (source.get("bytes") or 0), config.limits.max_bytes)  # a changed document is still read
+        return next((i for i in read_documents(source["uri"], options, limit) if isinstance(i, InputDocument)), None)
+    return (members or MemberReader()).get(source["uri"], member, options, 4 * config.limits.max_bytes)
 
 
 def utf16_offsets(text: str) -> Callable[[int], int]:
@@ -356,9 +380,9 @@ def _edits(record: dict, tables: _Tables, to16: Callable[[int], int]) -> list[li
     return [[to16(e["start"]), to16(e["end"]), tables.kinds(e["kind"]), tables.rules(e["rule"]), e["before"], e["after"]] for e in edits]
 
 
-def document_entry(record: dict, tables: _Tables, config: CleanConfig = _DEFAULTS) -> dict:
+def document_entry(record: dict, tables: _Tables, config: CleanConfig = _DEFAULTS, members: MemberReader | None = None) -> dict:
     """The compact, page-ready form of one record (short keys: the page holds thousands)."""
-    decoded, note = read_input(record, config)
+    decoded, note = read_input(record, config, members)
     to16 = utf16_offsets(decoded) if decoded is not None else (lambda i: i)
     stats = record["stats"]
     language = record.get("language") or {}
@@ -417,9 +441,9 @@ def collect(
     """Streams the shards once into page entries (sorted by URI) and run figures.
     ``config``: the run's, with which its documents are read again; ``expected``: the
     manifest's sha256 per file, checked on the way (``figures.changed_files``)."""
-    tables, figures, entries = _Tables(), RunFigures(), []
+    tables, figures, entries, members = _Tables(), RunFigures(), [], MemberReader()
     for record in iter_records(run_dir, expected, figures.changed_files):
-        entry = document_entry(record, tables, config)
+        entry = document_entry(record, tables, config, members)
         figures.add(record, entry)
         entries.append(entry)
     entries.sort(key=lambda e: (e["u"], e["id"]))

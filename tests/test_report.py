@@ -390,3 +390,34 @@ def test_browser_filters_by_category_and_source(seed_report, tmp_path):
     assert shown("?category=comments") == ["003"]
     assert shown("?source=seeds&q=pic.twitter.com") == ["001"]
     assert shown("?source=nowhere") == []
+
+
+def test_a_large_jsonl_file_is_read_once_for_all_its_records(tmp_path, monkeypatch):
+    """The page reads every record's input again. A record inside a JSONL file was looked up
+    from the start of the file: a file of N rows was read N times (2,000 rows of 35 MB took
+    47 s; 10,000 would take half an hour). Records come in file order, so one forward
+    reader serves them all, across shard files; a member the reader has passed opens the
+    file again."""
+    from cleaners import batch, report
+    from cleaners.config import CleanConfig
+    from cleaners.inputs import read_documents
+    from cleaners.pipeline import RunInfo
+    from tests.conftest import SEEDS
+
+    seed = (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")
+    path = tmp_path / "export.jsonl"
+    path.write_text("".join(json.dumps({"url": f"https://example.org/{i}", "text": f"{seed}\nRow {i}."}) + "\n" for i in range(30)), encoding="utf-8")
+    config = CleanConfig()
+    run = tmp_path / "run"
+    refs = [(str(path), i.member) for i in read_documents(str(path), config.input, config.limits.max_bytes)]
+    for index, group in enumerate(batch.group_refs(refs, 10)):
+        batch.clean_shard(index, group, str(run), config, RunInfo(config.config_hash(), processed_at="test"))
+    opened: list[int] = []
+    monkeypatch.setattr(report, "read_documents", lambda uri, options, limit, part=None: opened.append(part.first) or read_documents(uri, options, limit, part))
+    entries, _, figures = report.collect(run, config)
+    assert len(entries) == 30 and figures.unreadable == 0  # every input found again and matching
+    assert opened == [1]
+    members = report.MemberReader()
+    get = lambda m: members.get(str(path), m, config.input, config.limits.max_bytes)  # noqa: E731
+    assert [get(m).member for m in (3, 7, 2)] == [3, 7, 2] and get(31) is None
+    assert opened == [1, 3, 2]  # a member already passed (2) opens the file again; 31 reads on to its end
