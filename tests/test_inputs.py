@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -74,23 +75,30 @@ def jsonl_file(tmp_path: Path) -> Path:
     return path
 
 
-def warc_file(tmp_path: Path, compress: bool) -> Path:
+def write_warc(path: Path, pages: list[tuple[str, str]], compress: bool, image_after: int = 1) -> Path:
+    """A crawl: per ``(url, html)`` page a request record and an HTML response, and a PNG
+    response (not a document) after the first ``image_after`` pages."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=compress)
-    url = "https://gazette.example/harbour"
-    request = StatusAndHeaders("GET /harbour HTTP/1.1", [("Host", "gazette.example")], is_http_request=True)
-    writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
-    html = page().encode("utf-8")
-    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
-    image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-    writer.write_record(writer.create_warc_record("https://gazette.example/logo.png", "response", payload=io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), http_headers=image))
-    path = tmp_path / ("crawl.warc.gz" if compress else "crawl.warc")
+    for i, (url, html) in enumerate(pages, start=1):
+        request = StatusAndHeaders(f"GET {urlsplit(url).path} HTTP/1.1", [("Host", urlsplit(url).hostname)], is_http_request=True)
+        writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html.encode("utf-8")), http_headers=headers))
+        if i == image_after:
+            image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+            png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64))
+            writer.write_record(writer.create_warc_record("https://gazette.example/logo.png", "response", payload=png, http_headers=image))
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def warc_file(tmp_path: Path, compress: bool) -> Path:
+    """A request, an HTML response and a non-HTML response."""
+    return write_warc(tmp_path / ("crawl.warc.gz" if compress else "crawl.warc"), [("https://gazette.example/harbour", page())], compress)
 
 
 def assert_clean_article(record: dict) -> None:
@@ -419,24 +427,8 @@ def many_rows_jsonl(tmp_path: Path) -> Path:
 
 def many_records_warc(tmp_path: Path, compress: bool) -> Path:
     """Nine HTML responses, each after its request record, and an image response."""
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=compress)
-    for i in range(9):
-        url = f"https://gazette.example/{i}"
-        request = StatusAndHeaders(f"GET /{i} HTTP/1.1", [("Host", "gazette.example")], is_http_request=True)
-        writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-        html = page(title=f"Harbour plan, part {i}").encode("utf-8")
-        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(html), http_headers=headers))
-        if i == 4:
-            image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(f"{url}.png", "response", payload=io.BytesIO(b"\x89PNG" + bytes(64)), http_headers=image))
-    path = tmp_path / ("many.warc.gz" if compress else "many.warc")
-    path.write_bytes(buffer.getvalue())
-    return path
+    pages = [(f"https://gazette.example/{i}", page(title=f"Harbour plan, part {i}")) for i in range(9)]
+    return write_warc(tmp_path / ("many.warc.gz" if compress else "many.warc"), pages, compress, image_after=5)
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "jsonl.gz", "warc", "warc.gz"])
