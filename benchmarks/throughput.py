@@ -2,9 +2,11 @@
 
 Builds a synthetic corpus of N documents per input kind: ``text`` recombines the scraped
 texts of ``../shared/bench`` and ``seeds/`` (each document: the paragraphs of one page
-followed by the tail of another, so that every document is different); ``html`` samples
-the saved pages of ``../shared/bench`` (each copy made unique by a comment, so that none
-is skipped as a duplicate). Then it measures, each in a fresh subprocess so that peak RSS
+followed by the tail of another, so that every document is different), one file each;
+``jsonl`` puts the same documents in one JSONL file (a crawler's export: the flow reads it
+in parts of ``--shard-size`` rows, so 2 Dask workers share it); ``html`` samples the saved
+pages of ``../shared/bench`` (each copy made unique by a comment, so that none is skipped
+as a duplicate). Then it measures, each in a fresh subprocess so that peak RSS
 is its own:
 
 * ``loop``: the same shard functions the flow calls, in a plain Python loop (the floor);
@@ -18,7 +20,7 @@ benchmark (what a production setup has); its start-up is not counted. Reports do
 per second per core, the ratio of each mode to the loop (orchestration overhead), peak
 RSS, and the top cleaning steps by time (cProfile of the loop at the smallest N).
 
-    .venv/bin/python benchmarks/throughput.py --n 1000 20000 [--inputs text,html] --json benchmarks/results/throughput.json
+    .venv/bin/python benchmarks/throughput.py --n 1000 20000 [--inputs text,jsonl,html] --json benchmarks/results/throughput.json
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench"
@@ -63,15 +66,28 @@ def source_texts() -> list[str]:
     return texts
 
 
-def build_corpus(n: int, folder: Path, seed: int = 0) -> None:
+def synthetic_texts(n: int, seed: int = 0) -> Iterator[str]:
     """N documents: one page's paragraphs plus the last third of another page's."""
     rng = random.Random(seed)
     texts = source_texts()
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
+    for _ in range(n):
         base, other = rng.choice(texts), rng.choice(texts).split("\n")
-        tail = "\n".join(other[2 * len(other) // 3 :])
-        (folder / f"doc-{i:06d}.txt").write_text(base + "\n" + tail, encoding="utf-8")
+        yield base + "\n" + "\n".join(other[2 * len(other) // 3 :])
+
+
+def build_corpus(n: int, folder: Path, seed: int = 0) -> None:
+    """One text file per document."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, text in enumerate(synthetic_texts(n, seed)):
+        (folder / f"doc-{i:06d}.txt").write_text(text, encoding="utf-8")
+
+
+def build_jsonl_corpus(n: int, folder: Path, seed: int = 0) -> None:
+    """The same documents as rows of one JSONL file (a crawler's export), read in parts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "export.jsonl").open("w", encoding="utf-8") as out:
+        for i, text in enumerate(synthetic_texts(n, seed)):
+            out.write(json.dumps({"url": f"https://example.org/{i}", "text": text}) + "\n")
 
 
 # --- modes (run in a child process) ----------------------------------------------------
@@ -89,6 +105,9 @@ def build_html_corpus(n: int, folder: Path, seed: int = 0) -> None:
         (folder / f"page-{i:06d}.html").write_text(rng.choice(pages) + f"\n<!-- copy {i} -->\n", encoding="utf-8")
 
 
+BUILDERS = {"text": build_corpus, "jsonl": build_jsonl_corpus, "html": build_html_corpus}
+
+
 def run_trafilatura(corpus: str) -> None:
     import trafilatura
 
@@ -103,15 +122,20 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
     from cleaners.sources import discover, uris
 
     config = CleanConfig()
-    groups = batch.group_files(uris(discover(corpus)), shard_size, config)
+    refs = discover(corpus)
     run = RunInfo(config.config_hash(), "loop", "2026-01-01T00:00:00+00:00")
     os.makedirs(out, exist_ok=True)
     profiler = cProfile.Profile() if profile_to else None
     if profiler:
         profiler.enable()
-    # the same work as the flow's tasks: scan (hash + counts), clean, enter in the ledger
-    profile = batch.merge_profiles(batch.scan_shard(g).profile for g in groups)
-    for i, group in enumerate(groups):
+    # the same work as the flow's tasks: split containers, scan (hash + counts), clean, enter in the ledger
+    parts = {}
+    for files in batch.split_batches(refs, config):
+        parts.update(batch.split_files(files, shard_size, config))
+    scans = [batch.scan_shard(g, config) for g in batch.group_files(uris(refs), shard_size, config, parts)]
+    profile = batch.merge_profiles(scan.profile for scan in scans)
+    documents = [(uri, member) for scan in scans for uri, member, _ in scan.documents]
+    for i, group in enumerate(batch.group_refs(documents, shard_size)):
         batch.clean_shard(i, group, out, config, run, profile, os.path.join(out, "ledger"), "loop")
     if profiler:
         profiler.disable()
@@ -193,7 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--modes", default="loop,local,dask")
-    parser.add_argument("--inputs", default="text", help="comma-separated input kinds: text, html")
+    parser.add_argument("--inputs", default="text", help="comma-separated input kinds: text (a file per document), jsonl (one file), html")
     parser.add_argument("--shard-size", type=int, default=500)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -215,7 +239,7 @@ def main() -> None:
             for kind in args.inputs.split(","):
                 for n in args.n:
                     corpus = workdir / f"corpus-{kind}-{n}"
-                    (build_html_corpus if kind == "html" else build_corpus)(n, corpus)
+                    BUILDERS[kind](n, corpus)
                     floor = None
                     if n == min(args.n):  # a separate profiled loop: cProfile slows what it watches
                         measure("loop", corpus, workdir, env, args.shard_size, str(workdir / f"loop-{kind}.prof"))
