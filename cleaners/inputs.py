@@ -171,7 +171,7 @@ def split_container(uri: str, options: InputOptions, max_bytes: int, size: int) 
     starts: list[tuple[int, int]] = []  # (member, offset) of each part's first document
     count = 0
     for item in _items(uri, options, max_bytes, WHOLE_FILE, build=False):
-        if isinstance(item, BadInput) and item.member is None or item is None:
+        if item is None or isinstance(item, BadInput) and item.member is None:  # one document, or a broken file
             return [(WHOLE_FILE, 1)]
         if count % size == 0:
             starts.append((item.member, 0) if isinstance(item, BadInput) else item)

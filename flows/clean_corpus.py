@@ -94,7 +94,7 @@ storage_retries = dict(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELA
 
 
 @task(name="split-containers", cache_policy=NO_CACHE, **storage_retries)
-def split_containers_task(container_uris: list[str], shard_size: int, config: CleanConfig) -> dict:
+def split_containers_task(container_uris: list[str], shard_size: int, config: CleanConfig) -> dict[str, list[tuple[batch.Part, int]]]:
     """Each JSONL or WARC file's parts of ``shard_size`` documents (counted, not parsed)."""
     return batch.split_files(container_uris, shard_size, config)
 
@@ -169,12 +169,12 @@ def _announce(**facts: object) -> None:
         run_hook(facts)
 
 
-def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> dict:
+def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> dict[str, list[tuple[batch.Part, int]]]:
     """The parts of every JSONL and WARC file: a large one is scanned and cleaned by
     several tasks at once, not by one."""
     batches = batch.split_batches(refs, config)
     futures = [pool.submit(split_containers_task, {"container_uris": b, "shard_size": shard_size, "config": config}) for b in batches]
-    parts: dict = {}
+    parts: dict[str, list[tuple[batch.Part, int]]] = {}
     files = sum(map(len, batches))
     if files:
         _report("split", 0, files)
