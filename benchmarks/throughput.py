@@ -136,7 +136,8 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
     profile = batch.merge_profiles(scan.profile for scan in scans)
     documents = [(uri, member) for scan in scans for uri, member, _ in scan.documents]
     for i, group in enumerate(batch.group_refs(documents, shard_size)):
-        batch.clean_shard(i, group, out, config, run, profile, os.path.join(out, "ledger"), "loop")
+        seek = batch.seek_points(group, parts)
+        batch.clean_shard(i, group, out, config, run, profile, os.path.join(out, "ledger"), "loop", seek=seek)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)

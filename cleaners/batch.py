@@ -208,10 +208,13 @@ def _clean_one(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: C
         )
 
 
-def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo, profile: CorpusProfile | None) -> Iterator[Record | Reject]:
+def results_for(
+    refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo, profile: CorpusProfile | None, seek: dict[str, Part] | None = None
+) -> Iterator[Record | Reject]:
     """A record or a reject for each document in ``refs``, file by file, in file order.
 
-    A bare URI in ``refs`` stands for every document of that file.
+    A bare URI in ``refs`` stands for every document of that file. ``seek``: where to start
+    reading container files (:func:`seek_points`).
     """
     by_file: dict[str, set[int | None] | None] = {}
     for ref in refs:
@@ -221,7 +224,7 @@ def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo,
         elif by_file.get(uri, set()) is not None:
             by_file.setdefault(uri, set()).add(member)
     for uri, wanted in by_file.items():
-        for item in documents_of(uri, config, _part_holding(wanted)):
+        for item in documents_of(uri, config, _part_holding(wanted, (seek or {}).get(uri))):
             if wanted is not None:
                 if item.member not in wanted:
                     continue
@@ -232,11 +235,26 @@ def results_for(refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo,
             yield Reject(source=uri, member=member, reason=VANISHED, message=f"{where} was found by the scan but not when cleaning (the file changed during the run)", flow_run_id=run.flow_run_id)
 
 
-def _part_holding(members: set[int | None] | None) -> Part:
-    """The run of a container's members from the first to the last of ``members``."""
+def _part_holding(members: set[int | None] | None, start: Part | None = None) -> Part:
+    """The run of a container's members from the first to the last of ``members``, read
+    from ``start``'s offset when that part begins at or before the first of them."""
     if not members or None in members:
         return WHOLE_FILE
-    return Part(min(members), max(members))  # type: ignore[type-var]  (no None here)
+    low, high = min(members), max(members)  # type: ignore[type-var]  (no None here)
+    if start is not None and start.first <= low:
+        return Part(start.first, high, start.offset)
+    return Part(low, high)
+
+
+def seek_points(refs: Sequence[DocRef], parts: dict[str, list[tuple[Part, int]]]) -> dict[str, Part]:
+    """For each split container file among ``refs``, the last of its parts (from
+    :func:`split_files`) that starts at or before the shard's first member there: the
+    cleaning pass seeks to its offset instead of reading the file from its start."""
+    first: dict[str, int] = {}
+    for uri, member in refs:
+        if member is not None and len(parts.get(uri, ())) > 1:
+            first[uri] = min(member, first.get(uri, member))
+    return {uri: max((part for part, _ in parts[uri] if part.first <= low), key=lambda part: part.first) for uri, low in first.items()}
 
 
 def refs_digest(refs: Sequence[DocRef | str]) -> str:
@@ -272,6 +290,7 @@ def clean_shard(
     ledger: str | None = None,
     run_id: str | None = None,
     on_document: Callable[[bool], None] | None = None,
+    seek: dict[str, Part] | None = None,
 ) -> ShardSummary:
     """Clean the documents of one shard into ``run_dir/documents-NNNNN.jsonl``.
 
@@ -282,7 +301,8 @@ def clean_shard(
     one document becomes a reject. A shard an earlier attempt of the same run committed
     (a resumed run, a retried task) is not cleaned again: its summary is returned.
     ``on_document`` is called after each document, with True for a record and False for a
-    reject: progress inside a long shard.
+    reject: progress inside a long shard. ``seek``: where its container files are read
+    from (:func:`seek_points`; default: their start).
     """
     if ledger is not None and run_id is not None:
         done = committed_shard(index, refs, run_dir, ledger, run_id)
@@ -294,7 +314,7 @@ def clean_shard(
     languages: Counter[str] = Counter()
     cleaned: list[tuple[str, int | None, str]] = []  # (source, member, sha256) of each record
     with AtomicWriter(join(run_dir, summary.file)) as out:
-        for result in results_for(refs, config, run, profile):
+        for result in results_for(refs, config, run, profile, seek):
             summary.inputs += 1
             if on_document is not None:
                 on_document(isinstance(result, Record))

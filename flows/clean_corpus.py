@@ -131,9 +131,10 @@ def share_profile_task(profile: Opaque) -> Opaque:
 
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
 def clean_shard_task(
-    index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str
+    index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str,
+    seek: dict[str, batch.Part],
 ) -> batch.ShardSummary:
-    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, _document_counter(index))
+    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, _document_counter(index), seek)
 
 
 def _document_counter(index: int) -> Callable[[bool], None] | None:
@@ -184,14 +185,16 @@ def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clea
     return parts
 
 
-def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile]:
-    """First pass: every document with its sha256 (in input order) and the merged profile.
+def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile, dict]:
+    """First pass: every document with its sha256 (in input order), the merged profile, and
+    the parts of the container files (where the cleaning pass seeks to).
 
     Each shard's profile is merged as soon as its task completes and its future dropped:
     holding every shard's counts until the last one finished made the flow's peak memory
     grow with the number of shards.
     """
-    groups = batch.group_files(uris(refs), shard_size, config, _split(pool, refs, shard_size, config))
+    parts = _split(pool, refs, shard_size, config)
+    groups = batch.group_files(uris(refs), shard_size, config, parts)
     futures = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in groups]
     index_of = {future.task_run_id: i for i, future in enumerate(futures)}
     documents: list[list] = [[] for _ in groups]
@@ -202,7 +205,7 @@ def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clean
         documents[index_of[future.task_run_id]] = scan.documents
         profile.absorb(scan.profile)  # sums of counts: the same in any completion order
         _report("scan", done, len(groups))
-    return [doc for shard in documents for doc in shard], profile
+    return [doc for shard in documents for doc in shard], profile, parts
 
 
 def _clean_shards(
@@ -218,7 +221,7 @@ def _clean_shards(
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
-        documents, profile = _scan(pool, inputs, shard_size, config)
+        documents, profile, parts = _scan(pool, inputs, shard_size, config)
         shared = pool.submit(share_profile_task, {"profile": Opaque(profile)})
         del profile  # the task's result holds it from now on
         seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
@@ -229,7 +232,10 @@ def _clean_shards(
         futures = [
             pool.submit(
                 clean_shard_task,
-                {"index": i, "refs": Opaque(group), "run_dir": run_dir, "config": config, "run": run, "profile": shared, "ledger": ledger, "run_id": run_id},
+                {
+                    "index": i, "refs": Opaque(group), "run_dir": run_dir, "config": config, "run": run, "profile": shared,
+                    "ledger": ledger, "run_id": run_id, "seek": batch.seek_points(group, parts),
+                },
             )
             for i, group in enumerate(groups)
         ]

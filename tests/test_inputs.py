@@ -541,3 +541,26 @@ def test_a_warc_response_whose_block_is_the_page_itself_is_read_whole(tmp_path):
     records, rejects = clean_files([path], tmp_path)
     assert rejects == [] and len(records) == 3
     assert_clean_article(records[0])
+
+
+def test_a_clean_shard_inside_a_plain_container_reads_from_its_parts_offset(tmp_path):
+    """The cleaning pass starts where the split found the part holding the shard's first
+    row, not at the file's start: each of k shards read the rows before it again (only the
+    scan pass used the offsets). Overwritten after the split, those bytes go unnoticed."""
+    from cleaners.inputs import split_container
+
+    path = many_rows_jsonl(tmp_path)
+    config = CleanConfig(limits={"max_bytes": SPLIT_MAX_BYTES})
+    run = RunInfo(config.config_hash(), processed_at="test")
+    parts = {str(path): split_container(str(path), config.input, SPLIT_MAX_BYTES, 4)}
+    refs = [(str(path), i.member) for i in read_documents(str(path), config.input, SPLIT_MAX_BYTES)]
+    last = batch.group_refs(refs, 5)[-2:]  # shards starting inside the third and fourth parts
+    seeks = [batch.seek_points(group, parts) for group in last]
+    assert [s[str(path)].first for s in seeks] == [10, 15]  # shards from rows 13 and 18
+    before = [batch.clean_shard(i, g, str(tmp_path / "a"), config, run, seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
+    data = path.read_bytes()
+    start = seeks[0][str(path)].offset
+    path.write_bytes(b"\n" * start + data[start:])
+    after = [batch.clean_shard(i, g, str(tmp_path / "b"), config, run, seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
+    assert [(tmp_path / "b" / s.file).read_text() for s in after] == [(tmp_path / "a" / s.file).read_text() for s in before]
+    assert [s.rejects for s in after] == [s.rejects for s in before] and sum(s.inputs for s in after) == 6
