@@ -21,8 +21,9 @@ not: run with ``full`` after an upgrade whose output you want everywhere.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from fsspec.core import url_to_fs
 
@@ -34,6 +35,9 @@ RETRY_REASONS = frozenset({"unreadable", "internal_error", "vanished", "extracti
 
 PARTS = "parts"
 RUNS = "runs"
+#: An entry's content hash, read without parsing the line (``render`` writes JSON; a
+#: quote inside a string value is escaped, so this cannot match inside one).
+_SHA256 = re.compile(r'"sha256":\s*"([0-9a-f]{64})"')
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,16 @@ def entries_for_shard(
     return entries
 
 
-def load(ledger: str, config_hash: str, exclude_run: str | None = None) -> dict[str, Seen]:
+def load(
+    ledger: str, config_hash: str, exclude_run: str | None = None, wanted: Collection[str] | None = None
+) -> dict[str, Seen]:
     """Every content hash cleaned under ``config_hash``: finished runs and leftover parts.
 
     Parts of a run that died are read too: the shards it finished are committed, and the
     inputs in them are not cleaned a second time. ``exclude_run`` leaves out the entries of
     the run being resumed, whose documents are planned again (and its shards reused).
+    ``wanted``: keep only these content hashes (the run's documents). The ledger grows with
+    every night's new inputs; the map a run needs grows only with the run.
     """
     fs, root = url_to_fs(ledger)
     seen: dict[str, Seen] = {}
@@ -107,11 +115,14 @@ def load(ledger: str, config_hash: str, exclude_run: str | None = None) -> dict[
     for path in files:
         with fs.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
-                if not line.strip():
+                if config_hash not in line:  # another config's entry (or blank): skip the parse
                     continue
+                if wanted is not None and (found := _SHA256.search(line)) and found.group(1) not in wanted:
+                    continue  # not one of the run's documents: skip the parse
                 row = json.loads(line)
-                if row["config_hash"] == config_hash and row["run_id"] != exclude_run:
-                    seen[row["sha256"]] = Seen(row["run_id"], row["source"], row.get("member"))
+                digest = row["sha256"]
+                if row["config_hash"] == config_hash and row["run_id"] != exclude_run and (wanted is None or digest in wanted):
+                    seen[digest] = Seen(row["run_id"], row["source"], row.get("member"))
     return seen
 
 

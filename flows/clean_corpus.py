@@ -112,8 +112,9 @@ def scan_shard_task(shard_uris: list[batch.Piece], config: CleanConfig) -> bytes
 
 
 @task(name="read-ledger", cache_policy=NO_CACHE, **storage_retries)
-def read_ledger_task(ledger: str, config_hash: str, exclude_run: str) -> Opaque:
-    return Opaque(ledger_mod.load(ledger, config_hash, exclude_run))
+def read_ledger_task(ledger: str, config_hash: str, exclude_run: str, wanted: Opaque) -> Opaque:
+    """What the ledger knows of the run's documents (``wanted``: their content hashes)."""
+    return Opaque(ledger_mod.load(ledger, config_hash, exclude_run, wanted.value))
 
 
 @task(name="share-profile", cache_policy=NO_CACHE)
@@ -224,7 +225,10 @@ def _clean_shards(
         documents, profile, parts = _scan(pool, inputs, shard_size, config)
         shared = pool.submit(share_profile_task, {"profile": Opaque(profile)})
         del profile  # the task's result holds it from now on
-        seen = {} if full else read_ledger_task(ledger, run.config_hash, run_id).value
+        seen = {}
+        if not full:  # only the entries of this run's contents: the ledger grows night after night
+            wanted = Opaque({digest for _, _, digest in documents if digest is not None})
+            seen = read_ledger_task(ledger, run.config_hash, run_id, wanted).value
         work = ledger_mod.plan(documents, seen, run.flow_run_id)
         groups = batch.group_refs(work.todo, shard_size)
         logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", len(documents), len(inputs), len(work.todo), len(groups), len(work.skipped))

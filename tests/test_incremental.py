@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.ledger import Seen, plan
+from cleaners.ledger import Entry, Seen, load, plan, render
 
 from .conftest import SEEDS
 
@@ -146,3 +146,22 @@ def test_cli_says_what_it_skipped_and_full_cleans_again(prefect_server, tmp_path
     assert "5 inputs skipped" in runs[1].stdout and "--full" in runs[1].stdout
     run_dirs = [Path(re.search(r"run folder: (\S+)", "".join(r.stdout.split("\n"))).group(1)) for r in runs]
     assert [json.loads((d / "manifest.json").read_text())["counts"]["records"] for d in run_dirs] == [5, 0, 5]
+
+
+def test_a_run_holds_only_the_ledger_entries_of_its_own_documents(tmp_path):
+    """The ledger grows with every night's new inputs; a run keeps only what it can use:
+    the entries of its own documents' content hashes, under its own config."""
+    ledger = str(tmp_path / "ledger")
+    history = [Entry(f"{i:064x}", "cfg-a", f"/crawl/day-1/{i}.html", None, "record", "run-1", "documents-00000.jsonl") for i in range(50)]
+    other_config = Entry(f"{7:064x}", "cfg-b", "/crawl/day-1/7.html", None, "record", "run-0", "documents-00000.jsonl")
+    (tmp_path / "ledger" / "runs").mkdir(parents=True)
+    (tmp_path / "ledger" / "runs" / "run-1.jsonl").write_text(render([*history, other_config]), encoding="utf-8")
+    (tmp_path / "ledger" / "parts").mkdir()
+    died = Entry(f"{99:064x}", "cfg-a", "/crawl/day-2/99.html", None, "record", "run-2", "documents-00000.jsonl")
+    (tmp_path / "ledger" / "parts" / "run-2-00000.jsonl").write_text(render([died]), encoding="utf-8")
+
+    wanted = {f"{7:064x}", f"{99:064x}", f"{1000:064x}"}
+    seen = load(ledger, "cfg-a", wanted=wanted)
+    assert seen == {f"{7:064x}": Seen("run-1", "/crawl/day-1/7.html"), f"{99:064x}": Seen("run-2", "/crawl/day-2/99.html")}
+    assert load(ledger, "cfg-a", exclude_run="run-2", wanted=wanted) == {f"{7:064x}": Seen("run-1", "/crawl/day-1/7.html")}
+    assert len(load(ledger, "cfg-a")) == 51 and load(ledger, "cfg-b") == {f"{7:064x}": Seen("run-0", "/crawl/day-1/7.html")}
