@@ -10,6 +10,10 @@ on quantile-binned features with Newton leaf values: no sampling, no random stat
   gold text (short lines: their whole token sequence).
 * **Weight**: a line's tokens over its page's tokens, so every page counts the same, as in
   the AEB metric (precision and recall are per-page means).
+* **Word table** (``words`` in the JSON): each word's junk log-odds over the pages it is
+  on (``linemodel.word_table``). The trees learn from *out-of-fold* word features: a page's
+  lines are scored with the table of the other half of the training pages, so the trees
+  see how much a table trusts words it did not learn from that very page.
 
 The removal threshold per strictness level (``model_remove`` in ``rules/structure.toml``)
 is chosen by hand from the table this prints: two-fold cross-validation *within* the dev
@@ -35,23 +39,36 @@ from quality import RENDERINGS, SETS, evaluate, half_of, load
 
 from cleaners.boilerplate import apply_rules, decide
 from cleaners.config import CleanConfig
-from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features
+from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features, line_words, word_table
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
 ROUNDS, DEPTH, LEARNING_RATE, BINS, L2, MIN_HESSIAN = 120, 6, 0.15, 32, 1.0, 0.05
+#: A word enters the table when it is on at least this many training pages (either class).
+WORD_MIN_PAGES = 8
 
 
 @dataclass
 class Page:
+    id: str
     gold: str
     set: str
     rendering: str
     fold: int
     blocks: list
     layout: Layout
-    features: np.ndarray
     labels: np.ndarray  # 1 = junk
     weights: np.ndarray
+
+    def views(self) -> list[LineView]:
+        return [LineView(b.text, b.category, b.evidence) for b in self.blocks]
+
+    def word_sets(self) -> tuple[set[str], set[str]]:
+        """The words of its junk lines, and those of its article lines."""
+        junk: set[str] = set()
+        article: set[str] = set()
+        for block, label in zip(self.blocks, self.labels):
+            (junk if label else article).update(line_words(block.text))
+        return junk, article
 
 
 def fold_of(page_id: str) -> int:
@@ -72,11 +89,11 @@ def pages(strictness: str) -> list[Page]:
                 blocks = apply_rules(prepared(row[rendering], config), strictness)
                 if not blocks:
                     continue
-                rows, layout = line_features([LineView(b.text, b.category, b.evidence) for b in blocks])
+                _, layout = line_features([LineView(b.text, b.category, b.evidence) for b in blocks], {})
                 tokens = np.array([max(len(evaluate.tokens(b.text)), 1) for b in blocks], dtype=float)
                 labels = np.array([article_share(b.text, index) < 0.5 for b in blocks], dtype=float)
-                out.append(Page(row["gold_text"], name, rendering, fold_of(row["id"]), blocks, layout,
-                                np.array(rows), labels, tokens / tokens.sum()))
+                out.append(Page(row["id"], row["gold_text"], name, rendering, fold_of(row["id"]), blocks, layout,
+                                labels, tokens / tokens.sum()))
     return out
 
 
@@ -146,13 +163,41 @@ def _grow(tree: list, idx: np.ndarray, xb: np.ndarray, edges: list, g: np.ndarra
     return node
 
 
+def table_of(ps: list[Page]) -> dict[str, float]:
+    """The word table of these pages (both renderings of a page count as one page)."""
+    by_page: dict[str, tuple[set[str], set[str]]] = {}
+    for p in ps:
+        junk, article = by_page.setdefault(p.id, (set(), set()))
+        page_junk, page_article = p.word_sets()
+        junk |= page_junk
+        article |= page_article
+    return word_table((by_page[k] for k in sorted(by_page)), WORD_MIN_PAGES)
+
+
+def with_words(p: Page, table: dict[str, float]) -> np.ndarray:
+    """The page's features with the word columns of ``table``."""
+    rows, _ = line_features(p.views(), table)
+    return np.array(rows)
+
+
+def word_fold(page_id: str) -> int:
+    return hashlib.sha256(("words:" + page_id).encode()).digest()[0] % 2
+
+
+def out_of_fold(ps: list[Page]) -> list[np.ndarray]:
+    """Each page's features, its word columns from the table of the other word fold."""
+    tables = {k: table_of([p for p in ps if word_fold(p.id) != k]) for k in (0, 1)}
+    return [with_words(p, tables[word_fold(p.id)]) for p in ps]
+
+
 def stacked(ps: list[Page]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (np.vstack([p.features for p in ps]), np.concatenate([p.labels for p in ps]),
+    """Training rows: out-of-fold word columns (see the module docstring)."""
+    return (np.vstack(out_of_fold(ps)), np.concatenate([p.labels for p in ps]),
             np.concatenate([p.weights for p in ps]))
 
 
-def predict(page: Page, model: Trees) -> list[float]:
-    return [round(float(v), 3) for v in 1 / (1 + np.exp(-model.log_odds(page.features)))]
+def predict(features: np.ndarray, model: Trees) -> list[float]:
+    return [round(float(v), 3) for v in 1 / (1 + np.exp(-model.log_odds(features)))]
 
 
 def kept_text(page: Page, scores: list[float], thresholds: dict) -> str:
@@ -169,7 +214,8 @@ def cross_validate(ps: list[Page]) -> None:
     for fold in (0, 1):
         train = [p for p in ps if p.fold != fold]
         model = fit(*stacked(train))
-        scored += [(p, predict(p, model)) for p in ps if p.fold == fold]
+        table = table_of(train)
+        scored += [(p, predict(with_words(p, table), model)) for p in ps if p.fold == fold]
     print(f"{'remove':>6s}  " + "  ".join(f"{s[:5]}/{r[:5]:5s} F1    P     R  " for s in SETS for r in RENDERINGS))
     for threshold in THRESHOLDS:
         th = {"model_remove": threshold}
@@ -193,6 +239,7 @@ def main() -> None:
     if not args.no_cv:
         cross_validate(ps)
     model = fit(x, y, w)
+    words = table_of(ps)
     used = Counter(FEATURE_NAMES[n[0]] for tree in model.trees for n in tree if n[0] >= 0)
     print("splits per feature:", dict(used.most_common()))
     if args.write:
@@ -203,6 +250,7 @@ def main() -> None:
                        "l2": L2, "min_hessian": MIN_HESSIAN},
             "features": list(FEATURE_NAMES),
             "base": round(model.base, 6),
+            "words": words,
             "trees": [[[f, round(t, 6), left, right, round(v, 6)] for f, t, left, right, v in tree]
                       for tree in model.trees],
         }

@@ -10,7 +10,10 @@ into numbers:
   of prose, found as a maximum-sum run of line scores), inside a comment section;
 * **context**: the shape of the neighbouring lines and the phrase evidence around them;
 * **evidence**: which rule categories fired on the line (the model learns how far to trust
-  each one).
+  each one);
+* **words**: how much more often the line's words occur in junk lines than in article lines
+  of the training pages ("affiliate", "subscribe", "partner" against "said", "told"), from
+  a table of the words found on enough training pages to tell (:func:`word_table`).
 
 The weights live in ``rules/line_model.json``, written by ``benchmarks/train_line_model.py``
 from the ``dev`` half of the development benchmark only. Scoring walks 120 trees of depth
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain
 from importlib import resources
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .rules import load_rules
 from .stopwords import all_stoplists
@@ -202,10 +205,64 @@ CONTEXT_NAMES = (
     "short_run", "doc_short_share", "doc_log_lines", "token_share",
     "prose_before", "prose_after", "prose_tokens_before", "prose_tokens_after",
 )  # fmt: skip
+WORD_NAMES = ("words_junk", "words_max", "words_min", "prev_words_junk", "next_words_junk")
 FEATURE_NAMES = (
     SHAPE_NAMES + POSITION_NAMES + CONTEXT_NAMES + tuple(f"evidence_{c}" for c in EVIDENCE_CATEGORIES)
-    + ("short_before_body", "short_after_body", "prose_in_body")
+    + ("short_before_body", "short_after_body", "prose_in_body") + WORD_NAMES
 )  # fmt: skip
+
+#: A word's junk log-odds is clipped to this, so one rare word cannot decide a line alone.
+WORD_SCORE_LIMIT = 3.0
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def line_words(text: str) -> list[str]:
+    """The casefolded words (letters only) of a line, as the word table knows them."""
+    return _WORD.findall(text.casefold())
+
+
+def word_table(pages: Iterable[tuple[set[str], set[str]]], min_pages: int) -> dict[str, float]:
+    """Junk log-odds per word, from ``(words in junk lines, words in article lines)`` per page.
+
+    Counted in pages, not occurrences, so one site's repeated widget weighs as one page; a
+    word enters only when it is on ``min_pages`` pages or more (rarer words are a site's
+    names, not a widget's vocabulary). Add-one smoothing, clipped to ``WORD_SCORE_LIMIT``.
+    """
+    junk, article, n = Counter(), Counter(), 0
+    for junk_words, article_words in pages:
+        junk.update(junk_words)
+        article.update(article_words)
+        n += 1
+    table = {}
+    for word in sorted(junk.keys() | article.keys()):
+        if junk[word] + article[word] < min_pages:
+            continue
+        score = math.log((junk[word] + 1) / (n + 2)) - math.log((article[word] + 1) / (n + 2))
+        table[word] = round(max(-WORD_SCORE_LIMIT, min(WORD_SCORE_LIMIT, score)), 4)
+    return table
+
+
+def word_scores(text: str, table: Mapping[str, float]) -> tuple[float, float, float]:
+    """``(mean, max, min)`` junk log-odds of the line's words (unknown words count 0)."""
+    scores = [table.get(word, 0.0) for word in line_words(text)]
+    if not scores:
+        return 0.0, 0.0, 0.0
+    return sum(scores) / len(scores), max(scores), min(scores)
+
+
+@lru_cache(maxsize=1 << 14)
+def _default_word_scores(text: str) -> tuple[float, float, float]:
+    return word_scores(text, load_model().words)
+
+
+def _word_columns(texts: Sequence[str], table: Mapping[str, float] | None) -> list[list[float]]:
+    """The ``WORD_NAMES`` values of each line (``table`` None: the model's own table)."""
+    own = [_default_word_scores(t) if table is None else word_scores(t, table) for t in texts]
+    last = len(texts) - 1
+    return [
+        [*scores, own[i - 1][0] if i else 0.0, own[i + 1][0] if i < last else 0.0]
+        for i, scores in enumerate(own)
+    ]
 
 
 def _short_runs(lengths: Sequence[int], short: int = 8) -> list[int]:
@@ -246,8 +303,11 @@ _EVIDENCE_VALUES = {c: tuple(float(c == other) for other in EVIDENCE_CATEGORIES)
 _NO_EVIDENCE = (0.0,) * len(EVIDENCE_CATEGORIES)
 
 
-def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]:
-    """One feature vector per line, in ``FEATURE_NAMES`` order, and the page layout."""
+def line_features(
+    lines: Sequence[LineView], words: Mapping[str, float] | None = None
+) -> tuple[list[list[float]], Layout]:
+    """One feature vector per line, in ``FEATURE_NAMES`` order, and the page layout.
+    ``words``: the word table to use (training); the model's own by default."""
     if not lines:
         return [], Layout(0, -1, 0)
     line_shapes = [line_shape(line.text) for line in lines]
@@ -269,6 +329,7 @@ def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]
     prose_lines_before = list(accumulate((n > 0 for n in prose), initial=0))
     prose_tokens_before = list(accumulate(prose, initial=0))
     total_lines, total_tokens = prose_lines_before[-1], prose_tokens_before[-1]
+    word_columns = _word_columns([line.text for line in lines], words)
     for i, (line, shape) in enumerate(zip(lines, shapes)):
         before, after = i < first, i > last
         distance = (first - i) if before else (i - last) if after else 0
@@ -304,7 +365,7 @@ def line_features(lines: Sequence[LineView]) -> tuple[list[list[float]], Layout]
         evidence = _EVIDENCE_VALUES.get(line.category, _NO_EVIDENCE) if line.evidence else _NO_EVIDENCE
         short = shape[2]
         crosses = [short * before, short * after, shape[4] * (1.0 - shape[2]) * float(not before and not after)]
-        rows.append([*shape, *position, *context, *evidence, *crosses])
+        rows.append([*shape, *position, *context, *evidence, *crosses, *word_columns[i]])
     return rows, Layout(first, last, comments_from)
 
 
@@ -319,6 +380,8 @@ class LineModel:
 
     base: float
     trees: tuple[tuple[tuple[int, float, int, int, float], ...], ...]
+    #: Junk log-odds per word (see :func:`word_table`), trained with the trees.
+    words: Mapping[str, float] = field(default_factory=dict, compare=False)
     log_odds: Callable[[Sequence[float]], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -363,7 +426,7 @@ def load_model() -> LineModel:
     if tuple(data["features"]) != FEATURE_NAMES:
         raise RuntimeError("rules/line_model.json was trained on other features: run benchmarks/train_line_model.py")
     trees = tuple(tuple((int(f), float(t), int(l), int(r), float(v)) for f, t, l, r, v in tree) for tree in data["trees"])
-    return LineModel(float(data["base"]), trees)
+    return LineModel(float(data["base"]), trees, data["words"])
 
 
 def score_lines(lines: Sequence[LineView]) -> tuple[list[float], Layout]:

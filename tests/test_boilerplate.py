@@ -13,7 +13,9 @@ import pytest
 from cleaners import batch
 from cleaners.boilerplate import apply_rules, classify_blocks, word_count
 from cleaners.config import CleanConfig, TypoOptions
-from cleaners.linemodel import FEATURE_NAMES, LineView, line_features, load_model, score_lines
+from cleaners.linemodel import (
+    FEATURE_NAMES, WORD_NAMES, WORD_SCORE_LIMIT, LineView, line_features, load_model, score_lines, word_table,
+)
 from cleaners.pipeline import RunInfo
 from cleaners.rules import load_rules
 from cleaners.textmap import TrackedText
@@ -284,6 +286,27 @@ def test_model_file_matches_the_feature_code():
     assert model.trees and all(node[0] < len(FEATURE_NAMES) for tree in model.trees for node in tree)
     rows, layout = line_features([LineView(ARTICLE, None, False), LineView("Leave a Reply", "comments", True)])
     assert len(rows[0]) == len(FEATURE_NAMES) and layout.zone(1) == "comments"
+
+
+def test_the_word_table_keeps_words_on_enough_pages_with_clipped_log_odds():
+    """A word on too few pages (a site's names) stays out of the table, and no word's score
+    can outweigh the rest of its line on its own."""
+    pages = [({"subscribe"}, {"said"})] * 30 + [({"newsletter"}, {"zorblat"})] * 5
+    table = word_table(pages, min_pages=8)
+    assert set(table) == {"subscribe", "said"}  # "newsletter" and "zorblat" are on 5 pages only
+    assert table["subscribe"] == WORD_SCORE_LIMIT and table["said"] == -WORD_SCORE_LIMIT  # log 31, clipped
+    mixed = word_table([({"subscribe"}, {"said"})] * 8 + [({"said"}, {"subscribe"})] * 2, min_pages=8)
+    assert mixed == {"said": -1.0986, "subscribe": 1.0986}  # log((8+1)/(2+1)), add-one smoothed
+
+
+def test_the_model_scores_a_lines_words_with_its_own_table():
+    """The shipped model carries the table it was trained with: widget vocabulary scores as
+    junk, reporting as article text, and a line's neighbours see its score."""
+    lines = ["Sign up for our newsletter and unsubscribe at any time.", ARTICLE]
+    rows, _ = line_features([LineView(line, None, False) for line in lines])
+    at = {name: FEATURE_NAMES.index(name) for name in WORD_NAMES}
+    assert load_model().words and rows[0][at["words_junk"]] > 0 > rows[1][at["words_junk"]]
+    assert rows[1][at["prev_words_junk"]] == rows[0][at["words_junk"]] and rows[0][at["next_words_junk"]] == rows[1][at["words_junk"]]
 
 
 def test_reader_comments_after_a_comment_heading_are_removed_as_comments():
