@@ -12,7 +12,7 @@ into numbers:
 * **evidence**: which rule categories fired on the line (the model learns how far to trust
   each one);
 * **words**: how much more often the line's words occur in junk lines than in article lines
-  of the training pages ("affiliate", "subscribe", "partner" against "said", "told"), from
+  of the training pages ("affiliate", "subscribe", "advertise" against "said", "told"), from
   a table of the words found on enough training pages to tell (:func:`word_table`).
 
 The weights live in ``rules/line_model.json``, written by ``benchmarks/train_line_model.py``
