@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Sequence
 
 from fsspec.core import url_to_fs
@@ -242,7 +242,7 @@ def _part_holding(members: set[int | None] | None, start: Part | None = None) ->
         return WHOLE_FILE
     low, high = min(members), max(members)  # type: ignore[type-var]  (no None here)
     if start is not None and start.first <= low:
-        return Part(start.first, high, start.offset)
+        return replace(start, last=high)
     return Part(low, high)
 
 

@@ -82,7 +82,9 @@ class Part:
     """Members ``first`` to ``last`` of a container file (1-based, inclusive; ``last`` None:
     to the end of the file, so that a count that fell short never loses a member), and the
     byte ``offset`` of member ``first``: a reader seeks there instead of reading the rows
-    before it (a gzip file is still decompressed from its start, by the seek).
+    before it. A gzip file is decompressed from its start by that seek, unless the part
+    starts a gzip member (a WARC's usual one member per record): ``raw_offset``, where that
+    member starts in the compressed file, lets the reader start decompressing there.
 
     A file-level problem (``member`` None: an empty file, a gzip stream that breaks at
     once) belongs to the part that starts the file."""
@@ -90,6 +92,7 @@ class Part:
     first: int = 1
     last: int | None = None
     offset: int = 0  # where member ``first`` starts in the (decompressed) file: read from there
+    raw_offset: int | None = None  # gzip files: where the gzip member holding it starts, if it starts one
 
     def holds(self, member: int | None) -> bool:
         if member is None:
@@ -180,7 +183,48 @@ def split_container(uri: str, options: InputOptions, max_bytes: int, size: int) 
         return [(WHOLE_FILE, count)]
     starts[0] = (1, 0)
     ends = [member - 1 for member, _ in starts[1:]] + [None]
-    return [(Part(first, last, offset), min(size, count - i * size)) for i, ((first, offset), last) in enumerate(zip(starts, ends))]
+    raw = _gzip_member_starts(uri, {offset for _, offset in starts}) if len(starts) >= _MEMBER_SCAN_PARTS else {}
+    return [
+        (Part(first, last, offset, raw.get(offset)), min(size, count - i * size))
+        for i, ((first, offset), last) in enumerate(zip(starts, ends))
+    ]
+
+
+#: From this many parts on, the split finds where their gzip members start: one more
+#: decompression of the file, against each part decompressing the file up to its start
+#: (half the file on average) in each of the two passes.
+_MEMBER_SCAN_PARTS = 3
+
+
+def _gzip_member_starts(uri: str, offsets: set[int]) -> dict[int, int]:
+    """For those decompressed ``offsets`` at which a gzip member of the file starts, the
+    member's offset in the compressed file. Not a gzip file, an unseekable one, or one that
+    breaks: the offsets found before (the parts without one are read as before)."""
+    found: dict[int, int] = {}
+    offsets = offsets - {0}  # the file's start needs no seek
+    with _open(uri) as handle:
+        if not offsets or handle.read(2) != GZIP_MAGIC or not handle.seekable():
+            return found
+        handle.seek(0)
+        decompressor, out, position, member_ended = zlib.decompressobj(31), 0, 0, False
+        try:
+            while len(found) < len(offsets) and (data := handle.read(_CHUNK)):
+                while data:
+                    if member_ended:  # a new member starts after any zero padding
+                        stripped = data.lstrip(b"\0")
+                        position, data = position + len(data) - len(stripped), stripped
+                        if not data:
+                            break
+                        if out in offsets:
+                            found[out] = position
+                        decompressor, member_ended = zlib.decompressobj(31), False
+                    out += len(decompressor.decompress(data, _CHUNK))  # bounded: a bomb stays small
+                    member_ended = decompressor.eof
+                    rest = decompressor.unused_data if member_ended else decompressor.unconsumed_tail
+                    position, data = position + len(data) - len(rest), rest
+        except zlib.error:
+            pass  # the reading pass reports the break; the offsets found so far are sound
+    return found
 
 
 def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: bool) -> Iterator[Any]:
@@ -189,6 +233,7 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
     with _open(uri) as handle:
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
+        at_part = magic == GZIP_MAGIC and _seek_raw(stream, part)
         # Decompressed here, not by warcio: GzipFile reads per-record gzip members (the WARC
         # convention) and a whole file gzipped at once alike; warcio refuses the latter.
         content: IO[bytes] = gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream
@@ -201,7 +246,7 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
         if fmt not in CONTAINER_FORMATS:
             yield _whole_file(uri, content, fmt, max_bytes) if build else None
             return
-        before = _seek_to(content, part)  # the number of the last member before the part
+        before = part.first - 1 if at_part else _seek_to(content, part)  # the member before the part
         if fmt == "jsonl":
             build_line = partial(_jsonl_document, uri, options=options) if build else _where
             yield from _or_empty(uri, "JSONL", part, _jsonl_lines(uri, content, max_bytes, part, build_line, before))
@@ -209,6 +254,14 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
             warc = _TruncationIsCorrupt(content) if content is not stream else content
             build_record = partial(_warc_document, uri, max_bytes=max_bytes) if build else _where
             yield from _or_empty(uri, "WARC", part, _warc_records(uri, warc, part, build_record, before))
+
+
+def _seek_raw(stream: IO[bytes], part: Part) -> bool:
+    """Moves a gzip file to the member the part starts, when the split found one."""
+    if not part.raw_offset or not stream.seekable():
+        return False
+    stream.seek(part.raw_offset)
+    return True
 
 
 def _seek_to(content: IO[bytes], part: Part) -> int:
@@ -424,18 +477,34 @@ def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int,
             if part.ended_before(number):
                 return
             if record.rec_type not in ("response", "resource") or not part.holds(number):
+                _read_past(record)
                 continue
-            yield build(number, record, archive.offset)  # in the try: reading the payload can fail too
+            item = build(number, record, archive.offset)  # in the try: reading the payload can fail too
+            _read_past(record)
+            yield item
         except StopIteration:
             return
         except OSError as exc:
             if not isinstance(exc, GZIP_ERRORS):
                 raise  # storage trouble: the task is retried
+            if not part.holds(where):
+                return  # the part that holds the broken record reports it
             yield BadInput(uri, where, "malformed_warc", f"record {where}: corrupt gzip member ({exc}); the rest of the file is skipped")
             return
         except (ArchiveLoadFailed, Exception) as exc:  # noqa: BLE001 - warcio fails in many ways on broken records
+            if not part.holds(where):
+                return
             yield BadInput(uri, where, "malformed_warc", f"record {where} cannot be parsed ({type(exc).__name__}: {exc}); the rest of the file is skipped")
             return
+
+
+def _read_past(record: Any) -> None:
+    """Reads the rest of the record's block. Read here, whether the record is a document,
+    one the reader passes over, or only counted, a break inside the block is reported as
+    this record's in every read of the file (warcio would meet it when moving on, and it
+    would be the next record's): the parts of a file report a break once, as a whole read."""
+    while record.raw_stream.read(_CHUNK):
+        pass
 
 
 def _read_http_block(record: Any) -> None:
@@ -475,8 +544,7 @@ def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: 
     else:
         content_type = headers.get_header("Content-Type") or ""
     if "html" not in content_type.lower():
-        while record.raw_stream.read(_CHUNK):  # read past here (warcio would), to know whether it is whole
-            pass
+        _read_past(record)  # to know whether it is whole
         return _cut_off(uri, number, target, record) or BadInput(uri, number, "not_html", f"record {number} ({target}) is {content_type or 'of no content type'}, not HTML")
     raw = record.content_stream().read(max_bytes + 1)
     if len(raw) > max_bytes:
