@@ -458,7 +458,7 @@ def _checked_row(row: dict, surrogates: bool = True) -> dict:
 
 def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int, Any, int], Any], number: int = 0) -> Iterator[Any]:
     """``build(record number, record, offset)`` of each response (and resource) record in
-    ``part`` (records before it are passed over unread), or the reason the file breaks.
+    ``part`` (records before it are passed over, not parsed), or the reason the file breaks.
     ``number``: of the record before the reader's position.
 
     Request, metadata, warcinfo and revisit records describe the crawl, not documents: they
