@@ -3,6 +3,9 @@
 * ``ledger``: a ledger of ``--entries`` past inputs (one finished run), read for a run of
   1,000 documents of which 500 are in it. The run needs only its own documents' entries
   (``wanted``); reading the whole map is what a run did before. Time and peak RSS of each.
+* ``skips``: a nightly run whose ``--entries`` documents were all cleaned before: the plan
+  and ``skipped.jsonl``. Each skip written as the plan finds it (now), against every skip
+  held as an object and a dict, then joined into one string and written (what the flow did).
 * ``warc``: a WARC.gz of ``--pages`` bench pages (a request record before each response,
   one gzip member per record, as crawlers write them), split in parts of ``--part-size``
   documents. Time of the split and of reading every part, as the scan and the cleaning
@@ -12,6 +15,7 @@
 Each measurement runs in a fresh process, so the peak RSS is its own.
 
     .venv/bin/python benchmarks/scale_inputs.py ledger --entries 1000000
+    .venv/bin/python benchmarks/scale_inputs.py skips --entries 1000000
     .venv/bin/python benchmarks/scale_inputs.py warc --pages 4000 --part-size 250
 """
 
@@ -37,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners.config import InputOptions  # noqa: E402
 from cleaners.inputs import read_documents, split_container  # noqa: E402
-from cleaners.ledger import Entry, load, render  # noqa: E402
+from cleaners.ledger import Entry, Seen, load, plan, render  # noqa: E402
+from cleaners.storage import AtomicWriter, jsonl_row, write_atomic  # noqa: E402
 
 CONFIG_HASH = "c" * 64
 
@@ -63,6 +68,24 @@ def measure_ledger(root: Path, entries: int, whole: bool) -> dict:
     seen = load(str(root), CONFIG_HASH) if whole else load(str(root), CONFIG_HASH, wanted=wanted)
     return {"read": "whole map" if whole else "the run's hashes", "entries kept": len(seen),
             "seconds": round(time.perf_counter() - started, 2),
+            "peak RSS added MB": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)}
+
+
+def measure_skips(folder: Path, entries: int, held: bool) -> dict:
+    documents = [(f"/crawl/day-{i // 10_000}/{i}.html", None, digest(i)) for i in range(entries)]
+    seen = {d: Seen("run-1", uri) for uri, _, d in documents}
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if held:
+        skips: list = []
+        plan(documents, seen, None, skips.append)
+        rows = [skip.model_dump(mode="json") for skip in skips]
+        write_atomic(str(folder / "skipped.jsonl"), "".join(map(jsonl_row, rows)))
+    else:
+        with AtomicWriter(str(folder / "skipped.jsonl")) as out:
+            plan(documents, seen, None, lambda skip: out.write(jsonl_row(skip.model_dump(mode="json"))))
+    return {"skips": "held, then written" if held else "written as found", "documents": entries,
+            "seconds": round(time.perf_counter() - started, 1),
             "peak RSS added MB": round((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)}
 
 
@@ -108,24 +131,31 @@ def measure_warc(path: Path, part_size: int, from_start: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["ledger", "warc"])
+    parser.add_argument("what", choices=["ledger", "skips", "warc"])
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--pages", type=int, default=4000)
     parser.add_argument("--part-size", type=int, default=250)
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process's work: a file to measure
-    parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)  # ledger: the whole map
+    parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)  # ledger: the whole map; skips: held
     parser.add_argument("--from-start", action="store_true", help=argparse.SUPPRESS)  # warc: as before
     args = parser.parse_args()
     if args.measure:
         target = Path(args.measure)
-        result = (measure_ledger(target, args.entries, args.whole) if args.what == "ledger"
-                  else measure_warc(target, args.part_size, args.from_start))
+        if args.what == "ledger":
+            result = measure_ledger(target, args.entries, args.whole)
+        elif args.what == "skips":
+            result = measure_skips(target, args.entries, args.whole)
+        else:
+            result = measure_warc(target, args.part_size, args.from_start)
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / ("ledger" if args.what == "ledger" else "crawl.warc.gz")
-        write_ledger(target, args.entries) if args.what == "ledger" else write_warc(target, args.pages)
-        for extra in ([["--whole"], []] if args.what == "ledger" else [["--from-start"], []]):
+        target = Path(tmp) / {"ledger": "ledger", "skips": "run", "warc": "crawl.warc.gz"}[args.what]
+        if args.what == "ledger":
+            write_ledger(target, args.entries)
+        elif args.what == "warc":
+            write_warc(target, args.pages)
+        for extra in ([["--from-start"], []] if args.what == "warc" else [["--whole"], []]):
             command = [sys.executable, __file__, args.what, "--measure", str(target), "--entries", str(args.entries),
                        "--part-size", str(args.part_size), *extra]
             print(subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip())

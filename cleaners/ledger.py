@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Collection, Iterable, Sequence
+from typing import Callable, Collection, Iterable, Sequence
 
 from fsspec.core import url_to_fs
 
@@ -149,26 +150,35 @@ def seal(ledger: str, run_id: str) -> int:
 
 @dataclass(frozen=True)
 class Plan:
-    """The inputs a run cleans, and the ones it skips with the reason why."""
+    """The inputs a run cleans, and how many it skips, by reason (the skips themselves went
+    to ``on_skip`` one by one: a nightly run over a large folder skips most of it)."""
 
     todo: list[tuple[str, int | None]]
-    skipped: list[Skip]
+    skip_reasons: Counter[str]
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.skip_reasons.values())
 
 
 def _where(source: str, member: int | None) -> str:
     return source if member is None else f"{source} (member {member})"
 
 
-def plan(documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str, Seen], flow_run_id: str | None) -> Plan:
+def plan(
+    documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str, Seen], flow_run_id: str | None,
+    on_skip: Callable[[Skip], None],
+) -> Plan:
     """Split the scanned documents ``(uri, member, sha256)`` into work and skips.
 
     A document is skipped when its content is in the ledger (``unchanged`` when the ledger
     has it at the same place, else ``duplicate``), or when an earlier document of this run
     has the same bytes (``duplicate``). Documents that could not be read (sha256 None) are
-    always cleaned: the cleaning pass turns them into rejects with the reason.
+    always cleaned: the cleaning pass turns them into rejects with the reason. Each skip is
+    handed to ``on_skip`` as it is found (the flow writes it to ``skipped.jsonl``).
     """
     todo: list[tuple[str, int | None]] = []
-    skipped: list[Skip] = []
+    reasons: Counter[str] = Counter()
     first_in_run: dict[str, tuple[str, int | None]] = {}
     for uri, member, digest in documents:
         if digest is None:
@@ -176,7 +186,8 @@ def plan(documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str
         elif digest in seen:
             before = seen[digest]
             same = (before.source, before.member) == (uri, member)
-            skipped.append(
+            reasons["unchanged" if same else "duplicate"] += 1
+            on_skip(
                 Skip(
                     source=uri, member=member, sha256=digest, reason="unchanged" if same else "duplicate",
                     message=(f"unchanged since run {before.run_id}" if same else f"same bytes as {_where(before.source, before.member)}, cleaned in run {before.run_id}"),
@@ -185,7 +196,8 @@ def plan(documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str
             )
         elif digest in first_in_run:
             first = _where(*first_in_run[digest])
-            skipped.append(
+            reasons["duplicate"] += 1
+            on_skip(
                 Skip(
                     source=uri, member=member, sha256=digest, reason="duplicate", message=f"same bytes as {first} in this run",
                     cleaned_in_run=None, same_as=first, flow_run_id=flow_run_id,
@@ -194,4 +206,4 @@ def plan(documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str
         else:
             first_in_run[digest] = (uri, member)
             todo.append((uri, member))
-    return Plan(todo, skipped)
+    return Plan(todo, reasons)

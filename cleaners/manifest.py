@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from . import __version__
 from .batch import ShardSummary
@@ -34,7 +34,7 @@ class RunTotals:
     skip_reasons: dict[str, int]
 
 
-def totals(summaries: Sequence[ShardSummary], skipped: Sequence[dict] = ()) -> RunTotals:
+def totals(summaries: Sequence[ShardSummary], skip_reasons: Mapping[str, int] | None = None) -> RunTotals:
     removals: Counter[str] = Counter()
     rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
@@ -54,8 +54,8 @@ def totals(summaries: Sequence[ShardSummary], skipped: Sequence[dict] = ()) -> R
         top_rules=dict(sorted(rules.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RULES]),
         languages=dict(sorted(languages.items())),
         reject_reasons=dict(sorted(reasons.items())),
-        skipped=len(skipped),
-        skip_reasons=dict(sorted(Counter(s["reason"] for s in skipped).items())),
+        skipped=sum((skip_reasons or {}).values()),
+        skip_reasons=dict(sorted((skip_reasons or {}).items())),
     )
 
 
@@ -73,7 +73,7 @@ def build_manifest(
     files: int,
     summaries: Sequence[ShardSummary],
     rejects_sha256: str,
-    skipped: Sequence[dict],
+    skip_reasons: Mapping[str, int],
     skipped_sha256: str,
     ledger: str | None,
 ) -> dict:
@@ -83,7 +83,7 @@ def build_manifest(
     whole file each) in ``files`` files, counted independently of the cleaning shards, so a
     lost shard or document fails the run instead of shrinking the counts.
     """
-    t = totals(summaries, skipped)
+    t = totals(summaries, skip_reasons)
     if inputs != t.records + t.rejects + t.skipped or inputs != t.inputs + t.skipped:
         raise AssertionError(
             f"accounting error: {inputs} inputs != {t.records} records + {t.rejects} rejects + {t.skipped} skipped"

@@ -101,8 +101,17 @@ def write_json(uri: str, payload: dict) -> str:
     return write_atomic(uri, json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def jsonl_row(row: dict) -> str:
+    """One JSONL line for ``row``: keys sorted, non-ASCII kept, newline included."""
+    return json_line(json.dumps(row, sort_keys=True, ensure_ascii=False))
+
+
 def write_jsonl(uri: str, rows: Iterable[dict]) -> str:
-    return write_atomic(uri, "".join(json_line(json.dumps(r, sort_keys=True, ensure_ascii=False)) for r in rows))
+    """Write the rows as JSONL atomically, one at a time (a generator is never held whole)."""
+    with AtomicWriter(uri) as writer:
+        for row in rows:
+            writer.write(jsonl_row(row))
+    return writer.sha256
 
 
 def file_sha256(uri: str) -> str | None:

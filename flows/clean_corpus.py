@@ -6,9 +6,9 @@ large one is read in parts by several tasks. Then two passes over sharded inputs
 name-variant, typo and site-template guards); the flow then skips the inputs the ledger
 says were already cleaned with this config (and exact duplicates), hands the merged counts
 to every task through one ``share-profile`` task, and ``clean-shard`` tasks clean the
-rest and write one JSONL shard each. The flow writes
-``rejects.jsonl``, ``skipped.jsonl`` and ``manifest.json`` last, so a run folder with a
-manifest is a complete run. Every rule and threshold lives in ``cleaners/``.
+rest and write one JSONL shard each. The flow writes ``skipped.jsonl`` as it plans, and
+``rejects.jsonl`` and ``manifest.json`` last, so a run folder with a manifest is a
+complete run. Every rule and threshold lives in ``cleaners/``.
 
 Tasks are retried, with a delay, only for storage errors (``OSError`` while reading
 inputs or writing files); a document that fails to clean becomes a reject instead.
@@ -34,7 +34,7 @@ from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
 from cleaners.sources import InputRef, SourceError, discover, uris
-from cleaners.storage import join, make_dirs, write_json, write_jsonl
+from cleaners.storage import AtomicWriter, join, jsonl_row, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
 #: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
@@ -212,13 +212,14 @@ def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clean
 def _clean_shards(
     runner: TaskRunner, inputs: list[InputRef], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
     ledger: str, run_id: str, full: bool,
-) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int]:
+) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int, str]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
     list of input URIs is never stored as a flow-run parameter on the Prefect server.
     Documents to clean are re-sharded after the skips, so shards stay full in incremental
-    runs. Returns the shard summaries, the plan, and the number of documents found.
+    runs; the skips go to ``skipped.jsonl`` as the plan finds them. Returns the shard
+    summaries, the plan, the number of documents found and the sha256 of ``skipped.jsonl``.
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
@@ -229,9 +230,12 @@ def _clean_shards(
         if not full:  # only the entries of this run's contents: the ledger grows night after night
             wanted = Opaque({digest for _, _, digest in documents if digest is not None})
             seen = read_ledger_task(ledger, run.config_hash, run_id, wanted).value
-        work = ledger_mod.plan(documents, seen, run.flow_run_id)
+        with AtomicWriter(join(run_dir, "skipped.jsonl")) as skipped_file:  # streamed: most of a nightly run is skips
+            work = ledger_mod.plan(documents, seen, run.flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))))
+        found = len(documents)
+        del seen, documents  # not needed while the shards are cleaned
         groups = batch.group_refs(work.todo, shard_size)
-        logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", len(documents), len(inputs), len(work.todo), len(groups), len(work.skipped))
+        logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", found, len(inputs), len(work.todo), len(groups), work.skipped)
         _report("clean", 0, len(groups))
         futures = [
             pool.submit(
@@ -247,7 +251,7 @@ def _clean_shards(
         for done, future in enumerate(as_finished(futures), start=1):
             summaries.append(future.result())
             _report("clean", done, len(groups), summaries[-1])
-    return sorted(summaries, key=lambda s: s.index), work, len(documents)
+    return sorted(summaries, key=lambda s: s.index), work, found, skipped_file.sha256
 
 
 @flow(name="clean-corpus", log_prints=True)
@@ -316,14 +320,12 @@ def clean_corpus(
     # The validated config travels to the tasks, not its path: loaded and hashed once, and
     # workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
-    summaries, work, found = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
+    summaries, work, found, skipped_sha = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
     if resumed is not None:
         runs.remove_stale_shards(run_dir, ledger_mod.parts_location(ledger), run_id, len(summaries))
 
     rejects = [r for s in summaries for r in s.rejects]
     rejects_sha = write_jsonl(join(run_dir, "rejects.jsonl"), rejects)
-    skipped = [s.model_dump(mode="json") for s in work.skipped]
-    skipped_sha = write_jsonl(join(run_dir, "skipped.jsonl"), skipped)
     manifest = manifest_mod.build_manifest(
         run_id=run_id,
         flow_run_id=run.flow_run_id,
@@ -337,7 +339,7 @@ def clean_corpus(
         files=len(inputs),
         summaries=summaries,
         rejects_sha256=rejects_sha,
-        skipped=skipped,
+        skip_reasons=work.skip_reasons,
         skipped_sha256=skipped_sha,
         ledger=ledger,
     )

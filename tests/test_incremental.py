@@ -110,9 +110,11 @@ def test_exact_duplicates_are_skipped_within_a_run_and_against_the_ledger(prefec
 def test_plan_keeps_unreadable_inputs_and_first_copies():
     seen = {"h1": Seen("run-1", "/in/old.txt"), "h3": Seen("run-1", "/in/x.jsonl", 4)}
     documents = [("/in/a", None, "h2"), ("/in/b", None, None), ("/in/c", None, "h2"), ("/in/old.txt", None, "h1"), ("/in/x.jsonl", 5, "h3")]
-    work = plan(documents, seen, None)
+    skipped = []
+    work = plan(documents, seen, None, skipped.append)
     assert work.todo == [("/in/a", None), ("/in/b", None)]
-    assert [(s.source, s.member, s.reason, s.same_as, s.cleaned_in_run) for s in work.skipped] == [
+    assert work.skip_reasons == {"duplicate": 2, "unchanged": 1} and work.skipped == 3
+    assert [(s.source, s.member, s.reason, s.same_as, s.cleaned_in_run) for s in skipped] == [
         ("/in/c", None, "duplicate", "/in/a", None),
         ("/in/old.txt", None, "unchanged", None, "run-1"),
         ("/in/x.jsonl", 5, "duplicate", "/in/x.jsonl (member 4)", "run-1"),

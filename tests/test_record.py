@@ -73,7 +73,7 @@ def test_a_manifest_that_does_not_add_up_fails_the_run():
     shard = ShardSummary(index=0, file="documents-00000.jsonl", records=2, inputs=3, rejects=[{"reason": "empty"}])
     common = dict(
         run_id="r", flow_run_id=None, flow_run_ids=[], started_at="t", ended_at="t", config_hash="h", config={}, sources=["s"],
-        files=1, summaries=[shard], rejects_sha256="", skipped=[], skipped_sha256="", ledger=None,
+        files=1, summaries=[shard], rejects_sha256="", skip_reasons={}, skipped_sha256="", ledger=None,
     )
     assert build_manifest(inputs=3, **common)["counts"] == {"inputs": 3, "records": 2, "rejects": 1, "skipped": 0}
     with pytest.raises(AssertionError, match="accounting error: 4 inputs != 2 records"):
