@@ -29,7 +29,7 @@ from typing import Callable, Collection, Iterable, Sequence
 from fsspec.core import url_to_fs
 
 from .record import Skip
-from .storage import join, json_line, write_atomic
+from .storage import join, jsonl_row, write_atomic
 
 #: Reject reasons that may not recur (storage trouble, a bug fixed later): never entered.
 RETRY_REASONS = frozenset({"unreadable", "internal_error", "vanished", "extraction_timeout"})
@@ -81,7 +81,7 @@ def summary_uri(ledger: str, run_id: str, shard_index: int) -> str:
 
 
 def render(entries: Iterable[Entry]) -> str:
-    return "".join(json_line(json.dumps(asdict(e), sort_keys=True, ensure_ascii=False)) for e in entries)
+    return "".join(jsonl_row(asdict(e)) for e in entries)
 
 
 def entries_for_shard(
