@@ -279,13 +279,19 @@ def _where(number: int, _content: object, offset: int) -> tuple[int, int]:
 
 
 def _or_empty(uri: str, kind: str, part: Part, items: Iterator[Any]) -> Iterator[Any]:
-    """``items``, or one ``empty`` reject for the file when it holds nothing to report: an
-    empty JSONL file (or one of blank lines), a WARC with no response or resource record.
-    Like an empty text file, it is then accounted for, not silently absent from the run.
-    Only the part that starts the file can say so."""
+    """``items`` of the part, or one ``empty`` reject for the file when it holds nothing to
+    report: an empty JSONL file (or one of blank lines), a WARC with no response or resource
+    record. Like an empty text file, it is then accounted for, not silently absent from the
+    run. Only the part that starts the file can say so.
+
+    A reader that meets a break in the file reports it as the member it was reading; when
+    that member is another part's (the line or record just after this part), that part
+    reports it: the parts of a file give a break once, as a whole read does."""
     produced = False
     for item in items:
         produced = True
+        if isinstance(item, BadInput) and item.member is not None and not part.holds(item.member):
+            continue
         yield item
     if not produced and part.first == 1:
         what = "not one non-blank line" if kind == "JSONL" else "no response or resource record"
@@ -487,13 +493,9 @@ def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int,
         except OSError as exc:
             if not isinstance(exc, GZIP_ERRORS):
                 raise  # storage trouble: the task is retried
-            if not part.holds(where):
-                return  # the part that holds the broken record reports it
             yield BadInput(uri, where, "malformed_warc", f"record {where}: corrupt gzip member ({exc}); the rest of the file is skipped")
             return
         except (ArchiveLoadFailed, Exception) as exc:  # noqa: BLE001 - warcio fails in many ways on broken records
-            if not part.holds(where):
-                return
             yield BadInput(uri, where, "malformed_warc", f"record {where} cannot be parsed ({type(exc).__name__}: {exc}); the rest of the file is skipped")
             return
 
@@ -502,7 +504,7 @@ def _read_past(record: Any) -> None:
     """Reads the rest of the record's block. Read here, whether the record is a document,
     one the reader passes over, or only counted, a break inside the block is reported as
     this record's in every read of the file (warcio would meet it when moving on, and it
-    would be the next record's): the parts of a file report a break once, as a whole read."""
+    would be the next record's), and the part that holds it reports it (:func:`_or_empty`)."""
     while record.raw_stream.read(_CHUNK):
         pass
 

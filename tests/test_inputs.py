@@ -484,21 +484,25 @@ def test_a_large_container_cut_off_is_split_up_to_the_break_and_reports_it_once(
     assert [i.reason for i in items if isinstance(i, BadInput)].count("corrupt_gzip") == 1 and len(parts) >= 2
 
 
-def test_a_warc_gz_cut_off_anywhere_gives_in_parts_what_a_whole_read_gives(tmp_path):
+@pytest.mark.parametrize("kind", ["warc.gz", "jsonl.gz"])
+def test_a_gzip_container_cut_off_anywhere_gives_in_parts_what_a_whole_read_gives(tmp_path, kind):
     """Wherever the file breaks, its parts together give the whole read's items, the
-    break's reject once. A break in the first record after a part's last one was reported
+    break's reject once. A break in the first member after a part's last one was reported
     by that part and again by the next."""
     from cleaners.inputs import split_container
 
-    data = many_records_warc(tmp_path, compress=True).read_bytes()
-    path, options = tmp_path / "cut.warc.gz", InputOptions()
-    for cut in range(len(data) // 4, len(data), 53):
+    if kind == "warc.gz":
+        data, reason, step = many_records_warc(tmp_path, compress=True).read_bytes(), "malformed_warc", 53
+    else:
+        data, reason, step = gzip.compress(many_rows_jsonl(tmp_path).read_bytes(), mtime=0), "corrupt_gzip", 7
+    path, options = tmp_path / f"cut.{kind}", InputOptions()
+    for cut in range(len(data) // 4, len(data), step):
         path.write_bytes(data[:cut])
         whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
         parts = split_container(str(path), options, SPLIT_MAX_BYTES, 3)
         read = [_item_key(i) for part, _ in parts for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)]
         assert read == whole, (cut, [part for part, _ in parts])
-        assert whole[-1][2] == "malformed_warc" and [k[2] for k in whole].count("malformed_warc") == 1
+        assert whole[-1][2] == reason and [k[2] for k in whole].count(reason) == 1
 
 
 def test_a_shard_that_ends_inside_a_container_cleans_only_its_own_members(tmp_path):
