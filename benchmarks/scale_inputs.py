@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import gzip
 import hashlib
 import io
 import json
@@ -36,13 +35,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT.parent / "shared" / "bench"
 sys.path.insert(0, str(ROOT))
 
 from cleaners.config import InputOptions  # noqa: E402
 from cleaners.inputs import read_documents, split_container  # noqa: E402
 from cleaners.ledger import Entry, Seen, load, plan, render  # noqa: E402
 from cleaners.storage import AtomicWriter, jsonl_row, write_atomic  # noqa: E402
+from throughput import bench_rows  # noqa: E402  (this folder is on the path: run as a script)
 
 CONFIG_HASH = "c" * 64
 
@@ -93,10 +92,7 @@ def write_warc(path: Path, pages: int) -> None:
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    rows = []
-    for name in ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz"):
-        with gzip.open(BENCH / name, "rt", encoding="utf-8") as lines:
-            rows += [json.loads(line) for line in lines]
+    rows = list(bench_rows())
     rng = random.Random(1)
     with open(path, "wb") as out:
         writer = WARCWriter(out, gzip=True)

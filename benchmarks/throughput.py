@@ -58,12 +58,16 @@ STEPS = {
 }
 
 
-def source_texts() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+def bench_rows() -> Iterator[dict]:
+    """Every page of the development benchmark (both files), in file order."""
     for name in ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz"):
         with gzip.open(BENCH / name, "rt", encoding="utf-8") as rows:
-            texts += [row["scraped_text"] for row in map(json.loads, rows) if row["scraped_text"].strip()]
-    return texts
+            yield from map(json.loads, rows)
+
+
+def source_texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    return texts + [row["scraped_text"] for row in bench_rows() if row["scraped_text"].strip()]
 
 
 def synthetic_texts(n: int, seed: int = 0) -> Iterator[str]:
@@ -90,22 +94,19 @@ def build_jsonl_corpus(n: int, folder: Path, seed: int = 0) -> None:
             out.write(json.dumps({"url": f"https://example.org/{i}", "text": text}) + "\n")
 
 
-# --- modes (run in a child process) ----------------------------------------------------
-
-
 def build_html_corpus(n: int, folder: Path, seed: int = 0) -> None:
     """N saved pages of the bench, sampled with replacement, each copy unique by a comment."""
     rng = random.Random(seed)
-    pages = []
-    for name in ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz"):
-        with gzip.open(BENCH / name, "rt", encoding="utf-8") as rows:
-            pages += [row["html"] for row in map(json.loads, rows) if row["html"].strip()]
+    pages = [row["html"] for row in bench_rows() if row["html"].strip()]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         (folder / f"page-{i:06d}.html").write_text(rng.choice(pages) + f"\n<!-- copy {i} -->\n", encoding="utf-8")
 
 
 BUILDERS = {"text": build_corpus, "jsonl": build_jsonl_corpus, "html": build_html_corpus}
+
+
+# --- modes (run in a child process) ----------------------------------------------------
 
 
 def run_trafilatura(corpus: str) -> None:
