@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -502,7 +503,19 @@ def test_a_gzip_container_cut_off_anywhere_gives_in_parts_what_a_whole_read_give
         parts = split_container(str(path), options, SPLIT_MAX_BYTES, 3)
         read = [_item_key(i) for part, _ in parts for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)]
         assert read == whole, (cut, [part for part, _ in parts])
-        assert whole[-1][2] == reason and [k[2] for k in whole].count(reason) == 1
+        if _whole_gzip(data[:cut]):  # cut between two gzip members: a valid, shorter file
+            assert reason not in [k[2] for k in whole]
+        else:
+            assert whole[-1][2] == reason and [k[2] for k in whole].count(reason) == 1
+
+
+def _whole_gzip(data: bytes) -> bool:
+    """Whether ``data`` is a complete gzip stream (of one or more members)."""
+    try:
+        gzip.decompress(data)
+    except (EOFError, OSError, zlib.error):
+        return False
+    return True
 
 
 def test_a_shard_that_ends_inside_a_container_cleans_only_its_own_members(tmp_path):
