@@ -1,4 +1,4 @@
-"""Two costs that grow with what a nightly job accumulates, measured on files made here.
+"""Costs that grow with what a nightly job accumulates, measured on files made here.
 
 * ``ledger``: a ledger of ``--entries`` past inputs (one finished run), read for a run of
   1,000 documents of which 500 are in it. The run needs only its own documents' entries
@@ -11,18 +11,23 @@
   documents. Time of the split and of reading every part, as the scan and the cleaning
   pass each do: each part decompressing the file up to its start (as before), then each
   part starting to decompress at its first record's gzip member.
+* ``jsonl-gz``: a JSONL export of ``--pages`` bench pages (``{url, html}`` rows) gzipped
+  whole, one deflate stream, split and read the same way: each part decompressing the file
+  up to its start (as before), then each part starting at its access point.
 
 Each measurement runs in a fresh process, so the peak RSS is its own.
 
     .venv/bin/python benchmarks/scale_inputs.py ledger --entries 1000000
     .venv/bin/python benchmarks/scale_inputs.py skips --entries 1000000
     .venv/bin/python benchmarks/scale_inputs.py warc --pages 4000 --part-size 250
+    .venv/bin/python benchmarks/scale_inputs.py jsonl-gz --pages 4000 --part-size 250
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import gzip
 import hashlib
 import io
 import json
@@ -106,13 +111,24 @@ def write_warc(path: Path, pages: int) -> None:
             writer.write_record(writer.create_warc_record(url, "response", http_headers=headers, payload=body))
 
 
-def measure_warc(path: Path, part_size: int, from_start: bool) -> dict:
+def write_jsonl_gz(path: Path, pages: int) -> None:
+    rows = list(bench_rows())
+    rng = random.Random(1)
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=6) as out:
+        for i in range(pages):
+            row = rng.choice(rows)
+            out.write(json.dumps({"url": (row["url"] or "https://example.org/page") + f"?copy={i}", "html": row["html"] + f"<!-- {i} -->"}) + "\n")
+
+
+def measure_parts(path: Path, part_size: int, from_start: bool) -> dict:
+    """The split, then every part read once; ``from_start``: without the parts' seek aids."""
     options, limit = InputOptions(), 5_000_000
     started = time.perf_counter()
     parts = split_container(str(path), options, limit, part_size)
     split = time.perf_counter() - started
+    aided = sum(part.raw_offset is not None or part.gzip_index is not None for part, _ in parts)
     if from_start:
-        parts = [(dataclasses.replace(part, raw_offset=None), n) for part, n in parts]
+        parts = [(dataclasses.replace(part, raw_offset=None, gzip_index=None), n) for part, n in parts]
     reads = []
     for part, _ in parts:
         started = time.perf_counter()
@@ -120,20 +136,20 @@ def measure_warc(path: Path, part_size: int, from_start: bool) -> dict:
             pass
         reads.append(time.perf_counter() - started)
     return {"parts": len(parts), "compressed MB": round(path.stat().st_size / 1e6),
-            "decompressing": "from the file's start" if from_start else "from the part's member",
+            "decompressing": "from the file's start" if from_start else f"from the part's member or access point ({aided} parts)",
             "split seconds": round(split, 1), "all parts seconds": round(sum(reads), 1),
             "last part seconds": round(reads[-1], 2)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["ledger", "skips", "warc"])
+    parser.add_argument("what", choices=["ledger", "skips", "warc", "jsonl-gz"])
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--pages", type=int, default=4000)
     parser.add_argument("--part-size", type=int, default=250)
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child process's work: a file to measure
     parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)  # ledger: the whole map; skips: held
-    parser.add_argument("--from-start", action="store_true", help=argparse.SUPPRESS)  # warc: as before
+    parser.add_argument("--from-start", action="store_true", help=argparse.SUPPRESS)  # warc, jsonl-gz: as before
     args = parser.parse_args()
     if args.measure:
         target = Path(args.measure)
@@ -142,16 +158,18 @@ def main() -> None:
         elif args.what == "skips":
             result = measure_skips(target, args.entries, args.whole)
         else:
-            result = measure_warc(target, args.part_size, args.from_start)
+            result = measure_parts(target, args.part_size, args.from_start)
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / {"ledger": "ledger", "skips": "run", "warc": "crawl.warc.gz"}[args.what]
+        target = Path(tmp) / {"ledger": "ledger", "skips": "run", "warc": "crawl.warc.gz", "jsonl-gz": "export.jsonl.gz"}[args.what]
         if args.what == "ledger":
             write_ledger(target, args.entries)
         elif args.what == "warc":
             write_warc(target, args.pages)
-        for extra in ([["--from-start"], []] if args.what == "warc" else [["--whole"], []]):
+        elif args.what == "jsonl-gz":
+            write_jsonl_gz(target, args.pages)
+        for extra in ([["--from-start"], []] if args.what in ("warc", "jsonl-gz") else [["--whole"], []]):
             command = [sys.executable, __file__, args.what, "--measure", str(target), "--entries", str(args.entries),
                        "--part-size", str(args.part_size), *extra]
             print(subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip())

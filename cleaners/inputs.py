@@ -34,6 +34,7 @@ from typing import IO, Any, Callable, Iterator
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from . import gzindex
 from .config import InputOptions
 
 #: Formats of one document per file, and formats of many documents per file.
@@ -57,7 +58,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
 #: Errors a corrupt or truncated gzip stream raises (``BadGzipFile`` is an ``OSError``,
 #: which must not be mistaken for a storage error and retried).
-GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error, gzindex.ZranError)
+#: Rejects that say the file's compressed stream breaks (after them, no index is built).
+_BREAKS = ("corrupt_gzip", "malformed_warc")
 _CHUNK = 1 << 20
 
 
@@ -84,7 +87,8 @@ class Part:
     byte ``offset`` of member ``first``: a reader seeks there instead of reading the rows
     before it. A gzip file is decompressed from its start by that seek, unless the part
     starts a gzip member (a WARC's usual one member per record): ``raw_offset``, where that
-    member starts in the compressed file, lets the reader start decompressing there.
+    member starts in the compressed file, lets the reader start decompressing there; or,
+    in a file gzipped as one stream, ``gzip_index`` holds an access point near the part.
 
     A file-level problem (``member`` None: an empty file, a gzip stream that breaks at
     once) belongs to the part that starts the file."""
@@ -93,6 +97,9 @@ class Part:
     last: int | None = None
     offset: int = 0  # where member ``first`` starts in the (decompressed) file: read from there
     raw_offset: int | None = None  # gzip files: where the gzip member holding it starts, if it starts one
+    #: A file gzipped as one stream: the index slice to start decompressing near ``offset``
+    #: (see :mod:`cleaners.gzindex`); about 5 KB, kept out of logs.
+    gzip_index: bytes | None = field(default=None, repr=False)
 
     def holds(self, member: int | None) -> bool:
         if member is None:
@@ -172,51 +179,72 @@ def split_container(uri: str, options: InputOptions, max_bytes: int, size: int) 
     problem is one part: :data:`WHOLE_FILE`. Storage errors (``OSError``) propagate.
     """
     starts: list[tuple[int, int]] = []  # (member, offset) of each part's first document
-    count = 0
+    count, broken = 0, False
     for item in _items(uri, options, max_bytes, WHOLE_FILE, build=False):
         if item is None or isinstance(item, BadInput) and item.member is None:  # one document, or a broken file
             return [(WHOLE_FILE, 1)]
         if count % size == 0:
             starts.append((item.member, 0) if isinstance(item, BadInput) else item)
+        broken = broken or isinstance(item, BadInput) and item.reason in _BREAKS
         count += 1
     if len(starts) <= 1:
         return [(WHOLE_FILE, count)]
     starts[0] = (1, 0)
     ends = [member - 1 for member, _ in starts[1:]] + [None]
-    raw = _gzip_member_starts(uri, {offset for _, offset in starts}) if len(starts) >= _MEMBER_SCAN_PARTS else {}
+    raw, points = _seek_aids(uri, {offset for _, offset in starts}, broken) if len(starts) >= _SEEK_AID_PARTS else ({}, {})
     return [
-        (Part(first, last, offset, raw.get(offset)), min(size, count - i * size))
+        (Part(first, last, offset, raw.get(offset), points.get(offset)), min(size, count - i * size))
         for i, ((first, offset), last) in enumerate(zip(starts, ends))
     ]
 
 
-#: From this many parts on, the split finds where their gzip members start: one more
-#: decompression of the file, against each part decompressing the file up to its start
-#: (half the file on average) in each of the two passes.
-_MEMBER_SCAN_PARTS = 3
+#: From this many parts on, the split finds where their gzip members start, or builds
+#: access points into a file gzipped as one stream: one more decompression of the file,
+#: against each part decompressing the file up to its start (half the file on average) in
+#: each of the two passes.
+_SEEK_AID_PARTS = 3
+
+
+def _seek_aids(uri: str, offsets: set[int], broken: bool) -> tuple[dict[int, int], dict[int, bytes]]:
+    """Where each part of a gzip file can start decompressing: the compressed offset of
+    the member it starts, or else an index slice (:mod:`cleaners.gzindex`). No index for a
+    file whose stream breaks: indexed_gzip would read its cut-off end as the end."""
+    raw = _gzip_member_starts(uri, offsets)
+    rest = offsets - set(raw) - {0}
+    if broken or not rest:
+        return raw, {}
+    with _open(uri) as handle:
+        if handle.read(2) != GZIP_MAGIC or not handle.seekable():
+            return raw, {}
+        handle.seek(0)
+        return raw, gzindex.access_points(handle, rest)
 
 
 def _gzip_member_starts(uri: str, offsets: set[int]) -> dict[int, int]:
     """For those decompressed ``offsets`` at which a gzip member of the file starts, the
-    member's offset in the compressed file. Not a gzip file, an unseekable one, or one that
-    breaks: the offsets found before (the parts without one are read as before)."""
+    member's offset in the compressed file. The scan stops at the first offset inside a
+    member (a file gzipped as one stream stops within its first part), at a break, or on a
+    file that is not gzip or not seekable: the offsets found before are sound, and the
+    parts without one get access points or are read from the start."""
     found: dict[int, int] = {}
-    offsets = offsets - {0}  # the file's start needs no seek
+    pending = sorted(offsets - {0})  # the file's start needs no seek
     with _open(uri) as handle:
-        if not offsets or handle.read(2) != GZIP_MAGIC or not handle.seekable():
+        if not pending or handle.read(2) != GZIP_MAGIC or not handle.seekable():
             return found
         handle.seek(0)
         decompressor, out, position, member_ended = zlib.decompressobj(31), 0, 0, False
         try:
-            while len(found) < len(offsets) and (data := handle.read(_CHUNK)):
-                while data:
+            while len(found) < len(pending) and out <= pending[len(found)] and (data := handle.read(_CHUNK)):
+                while data and out <= pending[len(found)]:
                     if member_ended:  # a new member starts after any zero padding
                         stripped = data.lstrip(b"\0")
                         position, data = position + len(data) - len(stripped), stripped
                         if not data:
                             break
-                        if out in offsets:
+                        if out == pending[len(found)]:
                             found[out] = position
+                            if len(found) == len(pending):
+                                break
                         decompressor, member_ended = zlib.decompressobj(31), False
                     out += len(decompressor.decompress(data, _CHUNK))  # bounded: a bomb stays small
                     member_ended = decompressor.eof
@@ -234,15 +262,18 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
         at_part = magic == GZIP_MAGIC and _seek_raw(stream, part)
+        indexed = _indexed(stream, part) if magic == GZIP_MAGIC and not at_part else None
         # Decompressed here, not by warcio: GzipFile reads per-record gzip members (the WARC
         # convention) and a whole file gzipped at once alike; warcio refuses the latter.
-        content: IO[bytes] = gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream
-        try:
-            head = content.peek(64)[:64] if hasattr(content, "peek") else b""
-        except GZIP_ERRORS as exc:
-            yield BadInput(uri, None, "corrupt_gzip", f"not a readable gzip stream: {type(exc).__name__}: {exc}")
-            return
-        fmt = options.format if options.format != "auto" else (format_by_name(uri) or sniff_format(head))
+        content: IO[bytes] = indexed or (gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream)
+        fmt = options.format if options.format != "auto" else format_by_name(uri)
+        if fmt is None or indexed is None:  # an indexed file was read whole by the split: its start is sound
+            try:
+                head = content.peek(64)[:64] if hasattr(content, "peek") else b""
+            except GZIP_ERRORS as exc:
+                yield BadInput(uri, None, "corrupt_gzip", f"not a readable gzip stream: {type(exc).__name__}: {exc}")
+                return
+            fmt = fmt or sniff_format(head)
         if fmt not in CONTAINER_FORMATS:
             yield _whole_file(uri, content, fmt, max_bytes) if build else None
             return
@@ -262,6 +293,14 @@ def _seek_raw(stream: IO[bytes], part: Part) -> bool:
         return False
     stream.seek(part.raw_offset)
     return True
+
+
+def _indexed(stream: IO[bytes], part: Part) -> IO[bytes] | None:
+    """A reader that starts decompressing at the part's access point, when it has one that
+    still fits the file (:mod:`cleaners.gzindex`)."""
+    if part.gzip_index is None or not stream.seekable():
+        return None
+    return gzindex.open_at(stream, part.gzip_index)
 
 
 def _seek_to(content: IO[bytes], part: Part) -> int:

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import random
 import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -576,6 +577,83 @@ def test_a_part_of_a_multi_member_gzip_file_starts_decompressing_at_its_member(t
     assert [k for part, _ in parts for k in map(_item_key, read_documents(str(path), options, SPLIT_MAX_BYTES, part))] == whole
     path.write_bytes(GZIP_MAGIC + b"\0" * (third.raw_offset - 2) + data[third.raw_offset :])  # the magic is read
     assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, third)] == expected
+
+
+def long_rows_jsonl_gz(tmp_path: Path, rows: int = 2400) -> Path:
+    """A JSONL export gzipped whole, as crawlers write them: one deflate stream of about
+    3.4 MB of rows (large enough for access points, which are 256 KiB apart or more),
+    with a malformed row every 97."""
+    words = " ".join(ARTICLE).split()
+    shuffled = random.Random(7)  # reshuffled words: text that compresses about as real text does
+    lines = [
+        "{broken" if i % 97 == 50 else json.dumps({"url": f"https://gazette.example/{i}", "text": " ".join(shuffled.choices(words, k=240))})
+        for i in range(rows)
+    ]
+    path = tmp_path / "export.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
+    return path
+
+
+def test_a_part_of_a_jsonl_gz_gzipped_whole_decompresses_from_an_access_point_near_it(tmp_path):
+    """One deflate stream can only be decompressed from its start: each part of a whole-
+    gzipped export decompressed every part before it, so reading k parts decompressed the
+    file about k/2 times per pass. The split now builds access points (a deflate block
+    boundary and the 32 KiB before it) and gives each part the one before its start. Here
+    the compressed bytes before that point are overwritten after the split, and the part
+    still reads its rows: it does not read them."""
+    from cleaners import gzindex
+    from cleaners.inputs import split_container
+
+    path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
+    whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
+    parts = split_container(str(path), options, SPLIT_MAX_BYTES, 300)
+    assert len(parts) == 8 and parts[0][0].gzip_index is None and all(part.raw_offset is None for part, _ in parts)
+    points = [gzindex.point_of(part.gzip_index) for part, _ in parts[1:]]
+    assert all(0 < out <= part.offset for (part, _), (_, out) in zip(parts[1:], points))
+    assert [k for part, _ in parts for k in map(_item_key, read_documents(str(path), options, SPLIT_MAX_BYTES, part))] == whole
+    sixth, (compressed, _) = parts[5][0], points[4]
+    expected = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, sixth)]
+    data = path.read_bytes()
+    path.write_bytes(data[:10] + b"\xff" * (compressed - 11) + data[compressed - 1 :])  # the gzip header is kept
+    assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, sixth)] == expected
+    # what the part did not read is really gone: a read from the file's start breaks
+    assert "corrupt_gzip" in [i.reason for i in read_documents(str(path), options, SPLIT_MAX_BYTES) if isinstance(i, BadInput)]
+
+
+@pytest.mark.parametrize("cut", [0.15, 0.4, 0.63, 0.9, 0.999])
+def test_a_jsonl_gz_gzipped_whole_and_cut_off_gets_no_access_points(tmp_path, cut):
+    """indexed_gzip indexes a cut-off stream without complaint and reads its end as the
+    file's end: parts read that way would lose the break's reject (and, cut between two
+    rows, the loss would be silent). A file whose stream breaks gets no access points; its
+    parts give what the whole read gives, the break once."""
+    from cleaners.inputs import split_container
+
+    path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
+    parts = split_container(str(path), options, SPLIT_MAX_BYTES, 300)
+    assert all(part.gzip_index is None for part, _ in parts)
+    assert [k for part, _ in parts for k in map(_item_key, read_documents(str(path), options, SPLIT_MAX_BYTES, part))] == whole
+    assert [k[2] for k in whole].count("corrupt_gzip") == 1 and whole[-1][2] == "corrupt_gzip"
+
+
+def test_access_points_that_no_longer_fit_the_file_are_not_used(tmp_path):
+    """A file rewritten between the split and the read (here: one row more) does not match
+    its index any more: the part reads the new file from its start, as without one."""
+    from dataclasses import replace
+
+    from cleaners import gzindex
+    from cleaners.inputs import split_container
+
+    path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
+    part = split_container(str(path), options, SPLIT_MAX_BYTES, 300)[3][0]
+    assert part.gzip_index is not None
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + b'{"text": "one more row"}\n', mtime=0))
+    with path.open("rb") as handle:
+        assert gzindex.open_at(handle, part.gzip_index) is None
+    unindexed = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, replace(part, gzip_index=None))]
+    assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)] == unindexed and len(unindexed) == 300
 
 
 def test_a_warc_response_whose_block_is_the_page_itself_is_read_whole(tmp_path):
