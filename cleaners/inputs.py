@@ -208,50 +208,46 @@ _SEEK_AID_PARTS = 3
 def _seek_aids(uri: str, offsets: set[int], broken: bool) -> tuple[dict[int, int], dict[int, bytes]]:
     """Where each part of a gzip file can start decompressing: the compressed offset of
     the member it starts, or else an index slice (:mod:`cleaners.gzindex`). No index for a
-    file whose stream breaks: indexed_gzip would read its cut-off end as the end."""
-    raw = _gzip_member_starts(uri, offsets)
-    rest = offsets - set(raw) - {0}
-    if broken or not rest:
-        return raw, {}
+    file whose stream breaks: indexed_gzip would read its cut-off end as the end. Not a
+    gzip file, or not seekable: none."""
     with _open(uri) as handle:
         if handle.read(2) != GZIP_MAGIC or not handle.seekable():
+            return {}, {}
+        handle.seek(0)
+        raw = _gzip_member_starts(handle, offsets)
+        rest = offsets - set(raw) - {0}
+        if broken or not rest:
             return raw, {}
         handle.seek(0)
         return raw, gzindex.access_points(handle, rest)
 
 
-def _gzip_member_starts(uri: str, offsets: set[int]) -> dict[int, int]:
+def _gzip_member_starts(handle: IO[bytes], offsets: set[int]) -> dict[int, int]:
     """For those decompressed ``offsets`` at which a gzip member of the file starts, the
-    member's offset in the compressed file. The scan stops at the first offset inside a
-    member (a file gzipped as one stream stops within its first part), at a break, or on a
-    file that is not gzip or not seekable: the offsets found before are sound, and the
-    parts without one get access points or are read from the start."""
+    member's offset in the compressed file (``handle``: the file, at its start). The scan
+    stops at the first offset inside a member (a file gzipped as one stream stops within
+    its first part) or at a break: the offsets found before are sound, and the parts
+    without one get access points or are read from the start."""
     found: dict[int, int] = {}
     pending = sorted(offsets - {0})  # the file's start needs no seek
-    with _open(uri) as handle:
-        if not pending or handle.read(2) != GZIP_MAGIC or not handle.seekable():
-            return found
-        handle.seek(0)
-        decompressor, out, position, member_ended = zlib.decompressobj(31), 0, 0, False
-        try:
-            while len(found) < len(pending) and out <= pending[len(found)] and (data := handle.read(_CHUNK)):
-                while data and out <= pending[len(found)]:
-                    if member_ended:  # a new member starts after any zero padding
-                        stripped = data.lstrip(b"\0")
-                        position, data = position + len(data) - len(stripped), stripped
-                        if not data:
-                            break
-                        if out == pending[len(found)]:
-                            found[out] = position
-                            if len(found) == len(pending):
-                                break
-                        decompressor, member_ended = zlib.decompressobj(31), False
-                    out += len(decompressor.decompress(data, _CHUNK))  # bounded: a bomb stays small
-                    member_ended = decompressor.eof
-                    rest = decompressor.unused_data if member_ended else decompressor.unconsumed_tail
-                    position, data = position + len(data) - len(rest), rest
-        except zlib.error:
-            pass  # the reading pass reports the break; the offsets found so far are sound
+    decompressor, out, position, member_ended = zlib.decompressobj(31), 0, 0, False
+    try:
+        while len(found) < len(pending) and out <= pending[len(found)] and (data := handle.read(_CHUNK)):
+            while data and len(found) < len(pending) and out <= pending[len(found)]:
+                if member_ended:  # a new member starts after any zero padding
+                    stripped = data.lstrip(b"\0")
+                    position, data = position + len(data) - len(stripped), stripped
+                    if not data:
+                        break
+                    if out == pending[len(found)]:
+                        found[out] = position
+                    decompressor, member_ended = zlib.decompressobj(31), False
+                out += len(decompressor.decompress(data, _CHUNK))  # bounded: a bomb stays small
+                member_ended = decompressor.eof
+                rest = decompressor.unused_data if member_ended else decompressor.unconsumed_tail
+                position, data = position + len(data) - len(rest), rest
+    except zlib.error:
+        pass  # the reading pass reports the break; the offsets found so far are sound
     return found
 
 
