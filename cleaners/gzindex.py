@@ -107,13 +107,19 @@ def _slices(index: bytes, offsets: list[int]) -> dict[int, bytes]:
     for offset in offsets:  # sorted: the point before each is found in one sweep
         while k + 1 < count and points[k + 1][0][1] <= offset:
             k += 1
-        if k and k not in by_point:
-            kept = (points[0], points[k])
-            raw = _HEADER.pack(*header[:5], READ_SPACING, *header[6:7], len(kept)) + b"".join(_POINT.pack(*p) for p, _ in kept) + b"".join(d for _, d in kept)
-            by_point[k] = zlib.compress(raw, 6)
         if k:
+            if k not in by_point:
+                by_point[k] = _slice(header, (points[0], points[k]))
             slices[offset] = by_point[k]
     return slices
+
+
+def _slice(header: tuple, kept: tuple[tuple[tuple, bytes], ...]) -> bytes:
+    """An index of only the ``kept`` points (each with its window), zlib-compressed, whose
+    header tells the reader to add points every ``READ_SPACING`` as it reads on."""
+    raw = _HEADER.pack(*header[:5], READ_SPACING, header[6], len(kept))
+    raw += b"".join(_POINT.pack(*point) for point, _ in kept) + b"".join(window for _, window in kept)
+    return zlib.compress(raw, 6)
 
 
 class _PythonLevel:

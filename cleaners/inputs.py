@@ -263,7 +263,7 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
         # convention) and a whole file gzipped at once alike; warcio refuses the latter.
         content: IO[bytes] = indexed or (gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream)
         fmt = options.format if options.format != "auto" else format_by_name(uri)
-        if fmt is None or indexed is None:  # an indexed file was read whole by the split: its start is sound
+        if fmt is None or indexed is None:  # an indexed file was read whole by the split; a peek would decompress its start again
             try:
                 head = content.peek(64)[:64] if hasattr(content, "peek") else b""
             except GZIP_ERRORS as exc:
