@@ -23,6 +23,11 @@ The slice is cut from ``indexed_gzip``'s exported index, format version 1 (zran.
 that has one. Any other version, or an index that no longer matches the file (it changed
 after the split), gives no slice or no reader, and the part is read from the file's start
 as before: slower, never wrong.
+
+``indexed_gzip`` raises every failure as a ``ZranError``, the file's own read errors too
+(chained as the cause). A corrupt stream is a reject; a dropped connection is storage
+trouble that the task retries. So the file's errors are raised as themselves here
+(:func:`raise_file_failure`), and only the stream's own breaks stay ``ZranError``.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from typing import IO, Iterable
+from typing import IO, Any, Callable, Iterable
 
 from indexed_gzip import IndexedGzipFile
 from indexed_gzip.indexed_gzip import ZranError
@@ -83,7 +88,8 @@ def access_points(handle: IO[bytes], offsets: Iterable[int]) -> dict[int, bytes]
         with IndexedGzipFile(fileobj=_PythonLevel(handle), spacing=spacing_for([0, *wanted]), readbuf_size=_READ_BUFFER, buffer_size=_READ_BUFFER) as indexed:
             indexed.build_full_index()
             indexed.export_index(fileobj=index)
-    except ZranError:
+    except ZranError as exc:
+        raise_file_failure(exc)
         return {}  # not a gzip stream indexed_gzip can read: the parts read from the start
     return _slices(index.getvalue(), wanted)
 
@@ -146,19 +152,65 @@ class _PythonLevel:
         return True
 
 
+def raise_file_failure(exc: ZranError) -> None:
+    """Raises the error of the file's own read that ``exc`` wraps, if it wraps one (storage
+    trouble: a dropped connection); returns when the gzip stream itself is at fault."""
+    if exc.__cause__ is not None:
+        raise exc.__cause__
+
+
+class _FileFailuresRaised:
+    """The indexed reader, with the file's own read errors raised as themselves (see
+    :func:`raise_file_failure`): as ``ZranError`` they would pass for a corrupt stream, and
+    a dropped connection would reject the rest of the part instead of retrying it."""
+
+    def __init__(self, reader: IndexedGzipFile) -> None:
+        self._reader = reader
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return method(*args)
+        except ZranError as exc:
+            raise_file_failure(exc)
+            raise
+
+    def read(self, size: int = -1) -> bytes:
+        return self._call(self._reader.read, size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._call(self._reader.read1, size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._call(self._reader.readline, size)
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._call(self._reader.peek, size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._call(self._reader.seek, offset, whence)
+
+    def tell(self) -> int:
+        return self._call(self._reader.tell)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
 def open_at(handle: IO[bytes], index_slice: bytes) -> IO[bytes] | None:
     """A seekable reader of the decompressed file that starts decompressing at the slice's
     point; None when the slice does not fit the file (it changed after the split), with
-    ``handle`` back where it was."""
+    ``handle`` back where it was. The file's own read errors are raised as themselves."""
     start = handle.tell()
     reader = IndexedGzipFile(fileobj=_PythonLevel(handle), readbuf_size=_READ_BUFFER, buffer_size=_READ_BUFFER)
     try:
         reader.import_index(fileobj=io.BytesIO(zlib.decompress(index_slice)))
-    except (ZranError, zlib.error):
+    except (ZranError, zlib.error) as exc:
         reader.close()
+        if isinstance(exc, ZranError):
+            raise_file_failure(exc)
         handle.seek(start)
         return None
-    return reader
+    return _FileFailuresRaised(reader)  # type: ignore[return-value]  # the IO calls the readers make
 
 
 def point_of(index_slice: bytes) -> tuple[int, int]:

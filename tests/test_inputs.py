@@ -14,10 +14,13 @@ import io
 import json
 import random
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import fsspec
 import pytest
+from fsspec.implementations.local import LocalFileSystem
 
 from cleaners import batch
 from cleaners.config import CleanConfig, InputOptions
@@ -641,8 +644,6 @@ def test_a_jsonl_gz_gzipped_whole_and_cut_off_gets_no_access_points(tmp_path, cu
 def test_access_points_that_no_longer_fit_the_file_are_not_used(tmp_path):
     """A file rewritten between the split and the read (here: one row more) does not match
     its index any more: the part reads the new file from its start, as without one."""
-    from dataclasses import replace
-
     from cleaners import gzindex
     from cleaners.inputs import split_container
 
@@ -654,6 +655,72 @@ def test_access_points_that_no_longer_fit_the_file_are_not_used(tmp_path):
         assert gzindex.open_at(handle, part.gzip_index) is None
     unindexed = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, replace(part, gzip_index=None))]
     assert [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)] == unindexed and len(unindexed) == 300
+
+
+class _DroppingFile(io.FileIO):
+    """A local file whose connection drops at ``drop_at``: reads return the bytes before
+    it, then fail."""
+
+    drop_at = 0
+
+    def _left(self) -> int:
+        if self.tell() >= self.drop_at:
+            raise ConnectionResetError("simulated dropped connection")
+        return self.drop_at - self.tell()
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        return super().readinto(memoryview(buffer)[: self._left()])
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._left()
+        return super().read(left if size < 0 else min(size, left))
+
+
+@pytest.fixture
+def dropping_storage():
+    """Local files under ``dropping://``, whose reads fail past ``_DroppingFile.drop_at``."""
+
+    class DroppingFileSystem(LocalFileSystem):
+        protocol = ("dropping",)
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            path = str(path)
+            return super()._strip_protocol(path.removeprefix("dropping://"))
+
+        def _open(self, path, mode="rb", **kwargs):
+            return io.BufferedReader(_DroppingFile(self._strip_protocol(path), "rb"))
+
+    fsspec.register_implementation("dropping", DroppingFileSystem, clobber=True)
+    yield _DroppingFile
+    _DroppingFile.drop_at = 0
+
+
+def test_a_dropped_connection_in_an_indexed_read_is_storage_trouble_not_a_corrupt_file(tmp_path, dropping_storage, monkeypatch):
+    """indexed_gzip wraps the file's own read errors in a ZranError, which is also what a
+    corrupt stream raises: a dropped connection while a part read from its access point
+    became a ``corrupt_gzip`` reject and the rest of the part was skipped. It is storage
+    trouble: raised as itself (the task is retried), as a read from the file's start does."""
+    from cleaners import gzindex
+    from cleaners.inputs import split_container
+
+    # Reads of 16 KiB and points 64 KiB apart (not 4 MiB and 1 MiB): in this small file, as
+    # in a large one, the drop then comes while the part's rows are read, after the seek to
+    # its first row (a seek that failed raised the ZranError as is, and the task retried).
+    monkeypatch.setattr(gzindex, "_READ_BUFFER", 16 << 10)
+    monkeypatch.setattr(gzindex, "READ_SPACING", 64 << 10)
+    path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
+    part = split_container(str(path), options, SPLIT_MAX_BYTES, 300)[4][0]  # rows 1201-1500 of 2400
+    assert part.gzip_index is not None
+    dropping_storage.drop_at = path.stat().st_size * 1450 // 2400  # about row 1450
+    for how in (part, replace(part, gzip_index=None)):  # from the access point; from the start
+        with pytest.raises(ConnectionResetError):
+            list(read_documents(f"dropping://{path}", options, SPLIT_MAX_BYTES, how))
+    with pytest.raises(ConnectionResetError), fsspec.open(f"dropping://{path}", "rb") as handle:
+        gzindex.access_points(handle, [part.offset])  # the split's index: retried, not left out
+    dropping_storage.drop_at = path.stat().st_size  # the connection holds: the retry reads the part
+    retried = [_item_key(i) for i in read_documents(f"dropping://{path}", options, SPLIT_MAX_BYTES, part)]
+    assert retried == [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)] and len(retried) == 300
 
 
 def test_a_warc_response_whose_block_is_the_page_itself_is_read_whole(tmp_path):
