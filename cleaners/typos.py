@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -373,14 +374,34 @@ def _code_marks() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{mark})" for mark in _settings()["typo"]["code"]["marks"]))
 
 
-def _in_code(text: str, token: Token) -> bool:
-    """The token sits in a line that reads as code or markup (``printf(``, ``x = 1;``,
-    ``<iframe>``, ``prefix rdfs: <http://...>``): identifiers there are not English words."""
-    line_start = text.rfind("\n", 0, token.start) + 1
-    line_end = text.find("\n", token.end)
-    line = text[line_start : line_end if line_end != -1 else len(text)]
-    marks = {m.group() for m in _code_marks().finditer(line)}
-    return len(marks) >= _settings()["typo"]["code"]["min_marks"]
+class _Lines:
+    """The lines of a text: where the line of a position starts, and whether a line reads
+    as code or markup (``printf(``, ``x = 1;``, ``<iframe>``, ``prefix rdfs: <http://...>``),
+    where identifiers are not English words.
+
+    Each line is judged once and found by bisection. Judging a token's line afresh for every
+    unknown token cost the line's length per token: a page flattened to one line of 100 KB
+    of unknown words took a minute, quadratic in the line's length.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+        self._code: dict[int, bool] = {}
+
+    def start_of(self, position: int) -> int:
+        """Offset of the first character of the line that holds ``position``."""
+        k = bisect_left(self._breaks, position)
+        return self._breaks[k - 1] + 1 if k else 0
+
+    def in_code(self, token: Token) -> bool:
+        start = self.start_of(token.start)
+        if start not in self._code:
+            k = bisect_left(self._breaks, start)
+            end = self._breaks[k] if k < len(self._breaks) else len(self._text)
+            marks = {m.group() for m in _code_marks().finditer(self._text[start:end])}  # sliced: ``^`` is the line's start
+            self._code[start] = len(marks) >= _settings()["typo"]["code"]["min_marks"]
+        return self._code[start]
 
 
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -492,7 +513,7 @@ def _decide(
     corpus_unknown: Counter[str],
     evidence: CorpusProfile,
     lexicon: Lexicon,
-    text: str,
+    lines: _Lines,
 ) -> ProposedEdit | None:
     """The one edit (offsets unset) a token deserves, or None."""
     settings = _settings()
@@ -504,7 +525,7 @@ def _decide(
         split = _split(word, lexicon)
         if split:
             return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
-        if len(word) < typo["min_length"] or _split_word(token, lexicon) or _in_code(text, token):
+        if len(word) < typo["min_length"] or _split_word(token, lexicon) or lines.in_code(token):
             return None
         fixed = _correct(token, lexicon)
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
@@ -568,13 +589,14 @@ def repair_typos(
     candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None, int], ProposedEdit | None] = {}
+    lines = _Lines(text)
     for token in _unknown_tokens(text, words, gaps, candidates, skip):
         # A decision depends on the word and its neighbours, and for a lowercase word also
         # on its line (the code-line guard): those are keyed by where their line starts.
-        line = text.rfind("\n", 0, token.start) if token.text.islower() else -2
+        line = lines.start_of(token.start) if token.text.islower() else -1
         key = (token.text, token.prev, token.next, line)
         if key not in decided:
-            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, text)
+            decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, lines)
         edit = decided[key]
         if edit is not None:
             proposed.append(ProposedEdit(token.start, token.end, edit.replacement, edit.kind, edit.rule))
