@@ -426,11 +426,14 @@ def _one_edit_spellings(word: str) -> set[str]:
 
 def _other_form(name: str, candidate: str) -> bool:
     """Another form of the same name, never a slip: case only ("HubSpot"/"Hubspot"), a
-    plural or possessive "s" ("Blancs"), a capital added or dropped ("ArtX")."""
+    plural or possessive "s" ("Blancs"), a capital added or dropped ("ArtX"), or a regional
+    spelling the web has seen ("Convention Centre" beside a run's many "Convention Center":
+    the same guard as for lowercase words)."""
     return (
         name.lower() == candidate.lower()
         or name.rstrip("s") == candidate.rstrip("s")
         or sum(ch.isupper() for ch in name) != sum(ch.isupper() for ch in candidate)
+        or _regional_variant_guard(name.lower(), candidate.lower())
     )
 
 

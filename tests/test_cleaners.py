@@ -361,6 +361,18 @@ def test_vowel_slips_are_fixed_only_when_the_context_backs_them():
     assert repair_typos(TrackedText("They keep seperate accounts."), TypoOptions())[1] == []
 
 
+def test_a_regional_spelling_in_a_name_is_not_a_slip():
+    """Regional spellings are never "corrected" (the typo guard), in names neither: a run's
+    many "Convention Center" made a British page's "Convention Centre" American (seen on the
+    bench's gold). A real slip in a name is still fixed."""
+    text = (
+        "Barcelona Convention Center opened. Barcelona Convention Center hired. Barcelona Convention Center sold. "
+        "The Barcelona Convention Centre closed. Vladimir Putin spoke. Vladimir Putin left. Vladimir Putin returned. "
+        "Vladmir Putin smiled."
+    )
+    assert [(e.kind, e.before, e.after) for e in repair_typos(TrackedText(text), TypoOptions())[1]] == [("name_variant", "Vladmir", "Vladimir")]
+
+
 def test_name_variants_ignore_case_styling_and_plurals():
     text = "Hubspot Inc grew. Hubspot Inc hired. Hubspot Inc sold. HubSpot Inc won. Blanc Wines sold. Blanc Wines won. Blanc Wines lost. Blancs Wines rose."
     assert repair_typos(TrackedText(text), TypoOptions())[1] == []
