@@ -147,3 +147,32 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_same_command_resumes(prefect
     kept = sum(r["pipeline"]["flow_run_id"] == manifest["flow_run_ids"][0] for r in records)
     assert kept >= committed  # the shards committed before the Ctrl-C were not cleaned again
     assert [p for p in out.rglob("*") if ".tmp-" in p.name] == []
+
+
+def test_ctrl_c_on_a_configured_server_marks_the_flow_run_crashed(prefect_server, tmp_path):
+    """On a server the user runs (``PREFECT_API_URL``), the interrupted flow run is marked
+    Crashed there, with the message that says how to resume; the process still exits 130
+    at once. Untested until now: the test above uses the temporary server, which the same
+    Ctrl-C stops."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    corpus(src)
+    command = [sys.executable, "-c", "from flows.cli import main; main()", "clean", str(src), "--out", str(out), "--shard-size", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for_committed_shards(first, out / "ledger" / "parts", 3)
+    os.killpg(first.pid, signal.SIGINT)
+    try:
+        _, stderr = first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert first.returncode == 130, stderr[-3000:]
+    (run_dir,) = out.glob("run-*")
+    (flow_run_id,) = json.loads((run_dir / "run.json").read_text())["flow_run_ids"]
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+    assert state.type.value == "CRASHED" and "run the same command again to resume" in state.message
