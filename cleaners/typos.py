@@ -214,19 +214,22 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     """Two frequent words run together, one of them a function word ("theirinterests").
 
     Compounds of two content words ("leaderboard", "dashboarding") are words in their own
-    right, and so is a token the web uses ("onboarding", "confit"), unless both parts are
-    function words: "inthe" is common on the web only as a slip.
+    right, and so are a token the web uses ("onboarding", "confit") and a known word with
+    a regular affix that the web has seen ("plusher": "plush" + "er", not "plus her"; the
+    typo step's derived-word guard), unless both parts are function words: "inthe",
+    "withher" are common on the web only as slips.
     """
     s = _settings()["split"]
     if len(token) < s["min_length"]:
         return None
     function_words = frozenset(s["function_words"])
     seen = web_zipf(token)
+    derived = seen >= _settings()["typo"]["seen_min_zipf"] and is_derived_word(token)
     best: tuple[int, str] | None = None
     for i in range(s["min_part_length"], len(token) - s["min_part_length"] + 1):
         left, right = token[:i], token[i:]
         both = left in function_words and right in function_words
-        if not (both or left in function_words or right in function_words):
+        if not (both or left in function_words or right in function_words) or (derived and not both):
             continue
         if seen >= (s["max_token_zipf_function_pair"] if both else s["max_token_zipf"]):
             continue

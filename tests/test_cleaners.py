@@ -304,8 +304,8 @@ def test_typos_that_look_like_regional_variants_are_still_fixed_and_short_joins_
     assert sorted(e.kind for e in edits) == ["split", "typo"]
 
 
-def test_rare_compounds_are_not_split():
-    text = "The bank overdrew the account while oversizing the loan."
+def test_rare_compounds_and_derived_words_are_not_split():
+    text = "The bank overdrew the account while oversizing the loan; the new seats have a plusher feel."
     assert repair_typos(TrackedText(text), TypoOptions())[1] == []
 
 
@@ -349,9 +349,12 @@ def test_each_line_is_judged_for_code_once_however_many_unknown_words_it_holds(m
 
     monkeypatch.setattr(typos, "_code_marks", lambda: CountingMarks())
     unknown = lambda head: " ".join(f"{head}{a}{b}xw" for a in "bcdfghjklmnp" for b in "bcdfghjklmnp")  # noqa: E731  144 words
-    text = f"Officials recieve the plan {unknown('zq')}.\nif (ok) {{ printf(); x := 1 }} {unknown('vz')}\n"
+    text = (
+        f"Officials recieve the plan {unknown('zq')}.\nif (ok) {{ printf(); x := 1 }} {unknown('vz')}\n"
+        "@prefix pplan: <http://purl.org/net/p-plan#> .\n"  # code by a mark anchored at the line's start
+    )
     fixed, edits = repair_typos(TrackedText(text), TypoOptions())
-    assert [(e.before, e.after) for e in edits] == [("recieve", "receive")] and "printf" in fixed.text
+    assert [(e.before, e.after) for e in edits] == [("recieve", "receive")] and "printf" in fixed.text and "pplan" in fixed.text
     assert sorted(scanned) == sorted(len(line) for line in text.splitlines())  # each line read once
 
 
