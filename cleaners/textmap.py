@@ -3,9 +3,11 @@
 Every cleaning step works on the current text, but the record reports removals and edits
 as offsets into the *decoded input* (before any cleaning), so that a reader can always
 check ``decoded[start:end] == text``. ``TrackedText`` carries, for each code point of the
-current text, its offset in the decoded input; steps produce new ``TrackedText`` values
-through :meth:`TrackedText.replace` and :meth:`TrackedText.select`, which keep that
-mapping exact for untouched characters.
+current text, the span of the decoded input it came from; steps produce new
+``TrackedText`` values through :meth:`TrackedText.replace` and :meth:`TrackedText.select`,
+which keep that mapping exact for untouched characters. A character an edit wrote came
+from everything that edit replaced (and an inserted one from an empty span where it went
+in), so a later edit inside it still names a span a reader can find in the decoded input.
 """
 
 from __future__ import annotations
@@ -24,57 +26,76 @@ class Change:
 
 
 class TrackedText:
-    """Current text plus the decoded-input offset of each code point.
+    """Current text plus, for each code point, the decoded-input span it came from.
 
-    ``origin`` has ``len(text) + 1`` entries: the last one is the decoded offset just past
-    the end, so that an end offset equal to ``len(text)`` maps too.
+    ``origin`` has ``len(text) + 1`` entries, where each code point's span starts: the last
+    one is the decoded offset just past the end, so that an end offset equal to
+    ``len(text)`` maps too. ``ends`` has ``len(text)`` entries, where each span ends: one
+    past ``origin`` for an untouched code point, the end of the replaced text for one an
+    edit wrote.
     """
 
-    __slots__ = ("text", "origin")
+    __slots__ = ("text", "origin", "ends")
 
-    def __init__(self, text: str, origin: list[int] | None = None) -> None:
+    def __init__(self, text: str, origin: list[int] | None = None, ends: list[int] | None = None) -> None:
         self.text = text
         self.origin = origin if origin is not None else list(range(len(text) + 1))
-        if len(self.origin) != len(text) + 1:
-            raise ValueError("origin must have len(text) + 1 entries")
+        self.ends = ends if ends is not None else list(range(1, len(text) + 1))
+        if len(self.origin) != len(text) + 1 or len(self.ends) != len(text):
+            raise ValueError("origin must have len(text) + 1 entries and ends len(text)")
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Decoded-input span covered by ``current[start:end]``."""
-        return self.origin[start], self.origin[max(start, end)]
+        """Decoded-input span covered by ``current[start:end]``: from where its first code
+        point came from to where the next one's came from, or to the end of what its last
+        one came from when that reaches further (the span ends inside text an edit wrote:
+        "\xa0" in the middle of the "\xa0\xa0\xa0" that ftfy made of "Â Â Â ")."""
+        if end <= start:
+            return self.origin[start], self.origin[start]
+        return self.origin[start], max(self.origin[end], self.ends[end - 1])
 
     def replace(self, changes: Sequence[Change]) -> "TrackedText":
         """Apply non-overlapping changes (any order) and return the new tracked text.
 
-        Inserted characters map to the decoded offset of the start of what they replace.
+        Inserted characters come from the decoded span of what they replace (an empty span
+        at its start for a pure insertion).
         """
         if not changes:
             return self
         pieces: list[str] = []
         origin: list[int] = []
+        ends: list[int] = []
         pos = 0
         for change in sorted(changes, key=lambda c: (c.start, c.end)):
             if change.start < pos:
                 raise ValueError(f"overlapping changes at {change.start}")
             pieces.append(self.text[pos : change.start])
             origin.extend(self.origin[pos : change.start])
+            ends.extend(self.ends[pos : change.start])
             pieces.append(change.replacement)
-            origin.extend([self.origin[change.start]] * len(change.replacement))
+            start = self.origin[change.start]
+            end = self.ends[change.end - 1] if change.end > change.start else start
+            origin.extend([start] * len(change.replacement))
+            ends.extend([end] * len(change.replacement))
             pos = change.end
         pieces.append(self.text[pos:])
         origin.extend(self.origin[pos:])
-        return TrackedText("".join(pieces), origin)
+        ends.extend(self.ends[pos:])
+        return TrackedText("".join(pieces), origin, ends)
 
     def select(self, spans: Iterable[tuple[int, int]], separator: str) -> "TrackedText":
-        """Keep only ``spans`` (in order), joined by ``separator``."""
+        """Keep only ``spans`` (in order), joined by ``separator`` (inserted: an empty span)."""
         pieces: list[str] = []
         origin: list[int] = []
+        ends: list[int] = []
         last_end: int | None = None
         for start, end in spans:
             if last_end is not None:
                 pieces.append(separator)
                 origin.extend([self.origin[last_end]] * len(separator))
+                ends.extend([self.origin[last_end]] * len(separator))
             pieces.append(self.text[start:end])
             origin.extend(self.origin[start:end])
+            ends.extend(self.ends[start:end])
             last_end = end
         origin.append(self.origin[last_end] if last_end is not None else self.origin[-1])
-        return TrackedText("".join(pieces), origin)
+        return TrackedText("".join(pieces), origin, ends)

@@ -14,7 +14,7 @@ from cleaners.boilerplate import classify_blocks
 from cleaners.config import CleanConfig, ConfigError, EncodingOptions, TypoOptions, load_config
 from cleaners.decode import RejectInput, decode_bytes
 from cleaners.encoding import repair_encoding
-from cleaners.pipeline import InputDocument, RunInfo, clean_document
+from cleaners.pipeline import InputDocument, RunInfo, clean_document, clean_text
 from cleaners.record import Reject
 from cleaners.spacing import normalise_spacing
 from cleaners.textmap import Change, TrackedText
@@ -45,6 +45,23 @@ def test_tracked_text_maps_back_through_replacements_and_selection():
     assert joined.text == "ab cd\n\nef"
     start, end = tracked.original_span(6, 10)
     assert original[start:end] == "JUNK"
+
+
+def test_an_edit_inside_text_an_earlier_edit_wrote_names_what_that_edit_replaced():
+    """ftfy turns the mojibake "Â Â Â " into three no-break spaces, then the spacing step
+    turns each into a space. Every character ftfy wrote mapped to the start of what it
+    replaced, so the first two spacing edits named an empty span (98-98) while their
+    ``before`` held a character: nothing a reader could find in the decoded input. They
+    now name the span ftfy replaced, like the third; text and removals are as before (on
+    the bench's 2,913 renderings only such edit ends changed)."""
+    body = "This is a plain paragraph of article text that says something about the council and its budget.\n"
+    decoded = body + "1.\u00c2 \u00c2 \u00c2 Myth: All fat is bad for you, said the nutritionist in her talk on Monday.\n" + body
+    result, _ = clean_text(decoded, CleanConfig())
+    (fixed,) = [e for e in result.edits if e.kind == "encoding"]
+    assert decoded[fixed.start : fixed.end] == fixed.before == "\u00c2 \u00c2 \u00c2 "
+    later = [e for e in result.edits if e.kind == "spacing"]
+    assert later and all((e.start, e.end) == (fixed.start, fixed.end) for e in later)
+    assert "1. Myth: All fat" in result.text
 
 
 # --- decode ----------------------------------------------------------------------------
