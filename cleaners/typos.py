@@ -11,8 +11,9 @@ no data team would accept. Three narrow rules instead, each with guards from
   clearly better than the alternatives, by frequency or in context (bigrams): "againt" ->
   "against". Only keyboard slips count (noisy channel: a letter dropped, two swapped, a
   neighbouring key hit instead or as well), so "mocktails" is no "cocktails". Regional
-  spelling variants are never "corrected"; neither are tokens in code lines, pieces of a
-  word broken by a space ("R efuse"), or word-like tokens (seen on the web, or a known
+  spelling variants are never "corrected"; neither are tokens in code lines or alone on
+  their line (a list of handles or tags), pieces of a word broken by a space ("R efuse"),
+  or word-like tokens (seen on the web, or a known
   stem with an affix) unless the bigram context backs the correction.
 * ``name_variant``: a capitalised token unknown to the dictionary whose spelling at edit
   distance 1 dominates in the document and run, next to the same neighbouring name
@@ -533,6 +534,8 @@ def _decide(
             return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
         if len(word) < typo["min_length"] or _split_word(token, lexicon) or lines.in_code(token):
             return None
+        if token.prev is None and token.next is None:
+            return None  # alone on its line (a list of handles, tags, product names): no context to judge by
         fixed = _correct(token, lexicon)
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
     names = settings["name_variant"]

@@ -375,6 +375,16 @@ def test_each_line_is_judged_for_code_once_however_many_unknown_words_it_holds(m
     assert sorted(scanned) == sorted(len(line) for line in text.splitlines())  # each line read once
 
 
+def test_a_word_alone_on_its_line_has_no_context_and_is_not_corrected():
+    """A list of handles or tags gives a word no neighbours to judge it by: a sponsor list
+    on the bench ("- oleid", "- yerke", "- mexus") became "oleic", "yerkes", "nexus". In
+    prose, the same corrector still fixes a slip."""
+    text = "Thanks to the rest of my sponsors:\n\n- oleid\n- yerke\n- mexus\n\nOfficials recieve the plan."
+    fixed, edits = repair_typos(TrackedText(text), TypoOptions())
+    assert [(e.before, e.after) for e in edits] == [("recieve", "receive")]
+    assert "- oleid\n- yerke\n- mexus" in fixed.text
+
+
 def test_vowel_slips_are_fixed_only_when_the_context_backs_them():
     fixed, edits = repair_typos(TrackedText("We will definately go."), TypoOptions())
     assert fixed.text == "We will definitely go." and [e.kind for e in edits] == ["typo"]
