@@ -13,8 +13,8 @@ no data team would accept. Three narrow rules instead, each with guards from
   neighbouring key hit instead or as well), so "mocktails" is no "cocktails". Regional
   spelling variants are never "corrected"; neither are tokens in code lines or alone on
   their line (a list of handles or tags), pieces of a word broken by a space ("R efuse"),
-  or word-like tokens (seen on the web, or a known
-  stem with an affix) unless the bigram context backs the correction.
+  or word-like tokens (seen on the web, or a known stem with an affix) unless the bigram
+  context backs the correction.
 * ``name_variant``: a capitalised token unknown to the dictionary whose spelling at edit
   distance 1 dominates in the document and run, next to the same neighbouring name
   ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times),
@@ -393,16 +393,17 @@ class _Lines:
         self._breaks = [m.start() for m in re.finditer("\n", text)]
         self._code: dict[int, bool] = {}
 
-    def start_of(self, position: int) -> int:
-        """Offset of the first character of the line that holds ``position``."""
+    def span_of(self, position: int) -> tuple[int, int]:
+        """Start and end (its line break, or the text's end) of the line that holds ``position``."""
         k = bisect_left(self._breaks, position)
-        return self._breaks[k - 1] + 1 if k else 0
+        return self._breaks[k - 1] + 1 if k else 0, self._breaks[k] if k < len(self._breaks) else len(self._text)
+
+    def start_of(self, position: int) -> int:
+        return self.span_of(position)[0]
 
     def in_code(self, token: Token) -> bool:
-        start = self.start_of(token.start)
+        start, end = self.span_of(token.start)
         if start not in self._code:
-            k = bisect_left(self._breaks, start)
-            end = self._breaks[k] if k < len(self._breaks) else len(self._text)
             marks = {m.group() for m in _code_marks().finditer(self._text[start:end])}  # sliced: ``^`` is the line's start
             self._code[start] = len(marks) >= _settings()["typo"]["code"]["min_marks"]
         return self._code[start]
