@@ -105,8 +105,9 @@ class _Interrupt:
     62 s (2+4+8+16+32 s) and ending in a ConnectError traceback (exit status 1).
 
     Instead the first SIGINT starts :meth:`_abort` on a thread (the main thread is left
-    where it was): it prints the line, reports the flow run Crashed to a configured server
-    (one try, a few seconds at most; the temporary server is not asked), stops this
+    where it was): it prints the line, reports the flow run and its unfinished task runs
+    Crashed to a configured server (one try, a few seconds at most; the temporary server is
+    not asked), stops this
     process's children and ends the process with ``os._exit``, without waiting for the
     shard in flight. The run folder is left as a ``kill -9`` leaves it, which is what the
     resume is built for: committed shards are complete files with their ledger parts, the
@@ -170,18 +171,26 @@ class _Interrupt:
 
 
 def _report_crashed(url: str, flow_run_id: str) -> None:
-    """Mark the flow run Crashed on the configured server, as Prefect does on Ctrl-C; one try.
-
-    The task run in flight stays Running there (Prefect waited for it to finish)."""
+    """Mark the flow run Crashed on the configured server, as Prefect does on Ctrl-C, and
+    the task runs the server still has as running or pending (the shard in flight, which
+    this process does not wait for: it stayed Running there); one try each."""
     try:
         from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter, TaskRunFilterState, TaskRunFilterStateType
+        from prefect.client.schemas.objects import StateType
         from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
         from prefect.states import Crashed
 
+        message = "Interrupted (Ctrl-C); run the same command again to resume."
         with temporary_settings({PREFECT_API_URL: url, PREFECT_CLIENT_MAX_RETRIES: 0}):
             with get_client(sync_client=True, httpx_settings={"timeout": STATE_REPORT_SECONDS}) as client:
-                message = "Interrupted (Ctrl-C); run the same command again to resume."
                 client.set_flow_run_state(flow_run_id, Crashed(message=message), force=True)
+                unfinished = client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                    task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))),
+                )
+                for task_run in unfinished:
+                    client.set_task_run_state(task_run.id, Crashed(message=message), force=True)
     except Exception:  # noqa: BLE001  (the run's record is a courtesy; the exit must not wait)
         pass
 

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, task_runs
 
 DOCUMENTS = 40
 
@@ -149,21 +149,29 @@ def test_ctrl_c_stops_at_once_with_one_line_and_the_same_command_resumes(prefect
     assert [p for p in out.rglob("*") if ".tmp-" in p.name] == []
 
 
-def test_ctrl_c_on_a_configured_server_marks_the_flow_run_crashed(prefect_server, tmp_path):
+def test_ctrl_c_on_a_configured_server_marks_the_flow_run_and_its_running_task_runs_crashed(prefect_server, tmp_path):
     """On a server the user runs (``PREFECT_API_URL``), the interrupted flow run is marked
-    Crashed there, with the message that says how to resume; the process still exits 130
-    at once. Untested until now: the test above uses the temporary server, which the same
-    Ctrl-C stops."""
+    Crashed there, with the message that says how to resume, and so is the shard the
+    server saw running: this process does not wait for it, so it stayed Running for ever
+    (the process still exits 130 at once). Sent while the server shows a clean-shard task
+    run Running; that one must not be Running afterwards."""
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL
 
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     corpus(src)
-    command = [sys.executable, "-c", "from flows.cli import main; main()", "clean", str(src), "--out", str(out), "--shard-size", "2"]
+    for i in range(DOCUMENTS, 6 * DOCUMENTS):  # shards of 60 that outlast the exit once seen running
+        (src / f"doc-{i:03d}.txt").write_text((src / f"doc-{i % DOCUMENTS:03d}.txt").read_text() + f"\nCopy {i}.\n", encoding="utf-8")
+    command = [sys.executable, "-c", "from flows.cli import main; main()", "clean", str(src), "--out", str(out), "--shard-size", "60"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for_committed_shards(first, out / "ledger" / "parts", 3)
+    wait_for_committed_shards(first, out / "ledger" / "parts", 1)
+    (run_dir,) = out.glob("run-*")
+    (flow_run_id,) = json.loads((run_dir / "run.json").read_text())["flow_run_ids"]
+    running = lambda runs: [r["id"] for r in runs if r["name"].startswith("clean-shard") and r["state_type"] == "RUNNING"]  # noqa: E731
+    seen_running = running(task_runs(flow_run_id, until=lambda runs: bool(running(runs)) or first.poll() is not None, timeout=120))
+    assert seen_running and first.poll() is None, "no clean-shard task run was seen running"
     os.killpg(first.pid, signal.SIGINT)
     try:
         _, stderr = first.communicate(timeout=30)
@@ -171,8 +179,8 @@ def test_ctrl_c_on_a_configured_server_marks_the_flow_run_crashed(prefect_server
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
     assert first.returncode == 130, stderr[-3000:]
-    (run_dir,) = out.glob("run-*")
-    (flow_run_id,) = json.loads((run_dir / "run.json").read_text())["flow_run_ids"]
     with get_client(sync_client=True) as client:
         state = client.read_flow_run(flow_run_id).state
-    assert state.type.value == "CRASHED" and "run the same command again to resume" in state.message
+        assert state.type.value == "CRASHED" and "run the same command again to resume" in state.message
+        after = {task_id: client.read_task_run(task_id).state.type.value for task_id in seen_running}
+    assert set(after.values()) <= {"CRASHED", "COMPLETED"}, after
