@@ -152,7 +152,7 @@ class _PythonLevel:
         return True
 
 
-def raise_file_failure(exc: ZranError) -> None:
+def raise_file_failure(exc: BaseException) -> None:
     """Raises the error of the file's own read that ``exc`` wraps, if it wraps one (storage
     trouble: a dropped connection); returns when the gzip stream itself is at fault."""
     if exc.__cause__ is not None:
@@ -206,8 +206,7 @@ def open_at(handle: IO[bytes], index_slice: bytes) -> IO[bytes] | None:
         reader.import_index(fileobj=io.BytesIO(zlib.decompress(index_slice)))
     except (ZranError, zlib.error) as exc:
         reader.close()
-        if isinstance(exc, ZranError):
-            raise_file_failure(exc)
+        raise_file_failure(exc)
         handle.seek(start)
         return None
     return _FileFailuresRaised(reader)  # type: ignore[return-value]  # the IO calls the readers make

@@ -107,9 +107,8 @@ class _Interrupt:
     Instead the first SIGINT starts :meth:`_abort` on a thread (the main thread is left
     where it was): it prints the line, reports the flow run and its unfinished task runs
     Crashed to a configured server (one try, a few seconds at most; the temporary server is
-    not asked), stops this
-    process's children and ends the process with ``os._exit``, without waiting for the
-    shard in flight. The run folder is left as a ``kill -9`` leaves it, which is what the
+    not asked), stops this process's children and ends the process with ``os._exit``,
+    without waiting for the shard in flight. The run folder is left as a ``kill -9`` leaves it, which is what the
     resume is built for: committed shards are complete files with their ledger parts, the
     shard in flight is at most a ``.tmp-*`` file, and the owner process is gone, so the
     same command resumes the run. A second Ctrl-C ends the process at once.

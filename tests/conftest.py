@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from fsspec.implementations.local import LocalFileSystem
+
 _HOME = tempfile.mkdtemp(prefix="newsclean-prefect-home-")
 os.environ["PREFECT_HOME"] = _HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -76,3 +78,15 @@ def seed_run(prefect_server, tmp_path_factory):
             record = json.loads(line)
             records[Path(record["source"]["uri"]).name[:3]] = record
     return {"run_dir": run_dir, "manifest": result["manifest"], "records": records}
+
+
+class LocalUnderProtocol(LocalFileSystem):
+    """Local files under a protocol of their own (``protocol = ("name",)``), so that a test
+    can make a real fsspec filesystem misbehave the way remote storage does."""
+
+    @classmethod
+    def _strip_protocol(cls, path):
+        return super()._strip_protocol(str(path).removeprefix(f"{cls.protocol[0]}://"))
+
+    def unstrip_protocol(self, name: str) -> str:
+        return f"{self.protocol[0]}://{self._strip_protocol(name)}"

@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 
 import fsspec
 import pytest
-from fsspec.implementations.local import LocalFileSystem
 
 from cleaners import batch
 from cleaners.config import CleanConfig, InputOptions
 from cleaners.extract import extract_html
 from cleaners.inputs import BadInput, read_documents
 from cleaners.pipeline import RunInfo
+
+from .conftest import LocalUnderProtocol
 
 ARTICLE = [
     "The city council voted on Tuesday to turn the old harbour warehouses into two hundred affordable homes, ending a dispute that has lasted more than a decade.",
@@ -680,13 +681,8 @@ class _DroppingFile(io.FileIO):
 def dropping_storage():
     """Local files under ``dropping://``, whose reads fail past ``_DroppingFile.drop_at``."""
 
-    class DroppingFileSystem(LocalFileSystem):
+    class DroppingFileSystem(LocalUnderProtocol):
         protocol = ("dropping",)
-
-        @classmethod
-        def _strip_protocol(cls, path):
-            path = str(path)
-            return super()._strip_protocol(path.removeprefix("dropping://"))
 
         def _open(self, path, mode="rb", **kwargs):
             return io.BufferedReader(_DroppingFile(self._strip_protocol(path), "rb"))

@@ -13,25 +13,16 @@ from pathlib import Path
 
 import fsspec
 import pytest
-from fsspec.implementations.local import LocalFileSystem
 
-from .conftest import SEEDS, task_runs
+from .conftest import SEEDS, LocalUnderProtocol, task_runs
 
 
-class FlakyFileSystem(LocalFileSystem):
+class FlakyFileSystem(LocalUnderProtocol):
     """Local files under ``flaky://``; the n-th read of a path fails when n is listed."""
 
     protocol = ("flaky",)
     failing_reads: dict[str, set[int]] = {}
     reads: Counter[str] = Counter()
-
-    @classmethod
-    def _strip_protocol(cls, path):
-        path = str(path)
-        return super()._strip_protocol(path[len("flaky://"):] if path.startswith("flaky://") else path)
-
-    def unstrip_protocol(self, name: str) -> str:
-        return "flaky://" + self._strip_protocol(name)
 
     def _open(self, path, mode="rb", **kwargs):
         path = self._strip_protocol(path)
