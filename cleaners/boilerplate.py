@@ -376,16 +376,27 @@ def _is_name_line(block: Block, connectors: frozenset[str], max_words: int) -> b
 def _heading_noise(blocks: list[Block], connectors: frozenset[str], t: dict[str, Any]) -> None:
     """Entity-name lines ("Bucha and Mariupol") echoed verbatim by the next paragraph.
 
-    Real subheadings are sentences with lowercase words; these lines are keyword widgets
-    that a scraper pulled in before each paragraph.
+    A keyword widget that a scraper pulled in before each paragraph looks like that; so does
+    a real subheading ("Art Deco" over "Art Deco is a furniture style..."). They differ as a
+    pattern over the whole page: the widget echoes several multi-word names, mostly from
+    inside the paragraph; subheadings name the paragraph's topic, often in one word and at
+    its start. So the lines go only when the page's echoes together look like the widget
+    (on the dev half of wcxb, echoes judged one by one were 155 subheadings to 14 junk).
     """
-    for block, nxt in zip(blocks, blocks[1:]):
-        if (
-            block.category is None
-            and nxt.words >= t["heading_noise_next_min_words"]
-            and _is_name_line(block, connectors, t["heading_noise_max_words"])
-            and block.text.strip() in nxt.text
-        ):
+    echoes = [
+        (block, nxt.text.find(block.text.strip()))
+        for block, nxt in zip(blocks, blocks[1:])
+        if block.category is None
+        and nxt.words >= t["heading_noise_next_min_words"]
+        and _is_name_line(block, connectors, t["heading_noise_max_words"])
+        and block.text.strip() in nxt.text
+    ]
+    if len(echoes) < t["heading_noise_min_lines"]:
+        return
+    multiword = sum(block.words >= 2 for block, _ in echoes) / len(echoes)
+    inside = sum(at > 0 for _, at in echoes) / len(echoes)
+    if multiword >= t["heading_noise_min_multiword_share"] and inside >= t["heading_noise_min_inside_share"]:
+        for block, _ in echoes:
             block.assign("heading_noise", "heading_noise.entity_echo")
 
 

@@ -53,6 +53,25 @@ def test_breadcrumbs_go_but_code_with_arrows_stays():
     assert rules["A[SQL Query] --> B[Parser]"] is None and rules["B --> C[Query Planner]"] is None
 
 
+def test_payment_and_trial_lines_go_but_an_article_mentioning_cards_keeps_its_list():
+    # The shape of wcxb guides (../shared/bench, dev half): a list item naming a credit card
+    # used to open a donation region that took the whole list with it.
+    items = ["- Access to customer lists", "- Customer credit card information", "- Your pricing structure", "- Product designs"]
+    sentence = "Knowing the truth means you can give your plants exactly what they need, with no guesswork and no guilt."
+    appeal = "We accept credit card, Apple Pay and Google Pay. You can also contribute through"
+    rules = decisions("\n".join([ARTICLE, "Hackers can steal:", *items, sentence, ARTICLE_2, appeal, "No credit card required."]))
+    assert [rules[item] for item in items] == [None] * 4 and rules[sentence] is None
+    assert rules[appeal] == "donation.payment_methods"
+    assert rules["No credit card required."] == "advertising.free_trial"
+
+
+def test_breadcrumbs_go_but_comparisons_in_code_and_lists_stay():
+    code = ["WHERE u.created_at > '2024-01-01'", "HAVING COUNT(*) > 5", 'echo "print(1)" > hello.py', "- If orderAmount > 5000 → Send premium email"]
+    rules = {b.text: b.rule for b in apply_rules("\n".join([ARTICLE, *code, "News › Women's Health › Diet", ARTICLE_2]))}
+    assert [rules[line] for line in code] == [None] * 4
+    assert rules["News › Women's Health › Diet"] == "navigation.breadcrumb"
+
+
 def test_unspaced_scripts_are_counted_in_words_so_their_prose_is_no_lead_label():
     japanese = [
         "Kindle書籍を読む場合は、一般的にスマホやタブレットなどのモバイル端末で読むことが多いと思いますが、パソコンでそのまま読みたい時もあります。",
@@ -86,9 +105,15 @@ def test_repeated_code_list_items_and_links_in_the_body_are_not_teaser_cards():
              "ORDER BY created_at DESC", "SELECT * FROM orders WHERE customer_id = 42;"]
     specs = ["- 360° sensor for obstacle detection", "- pendulum suspended mowing deck", "- 360° sensor for obstacle detection"]
     link = ["https://www.nature.com/articles/s43016-021-00400-y", "Climate impacts on crops", "https://www.nature.com/articles/s43016-021-00400-y"]
-    text = "\n".join([ARTICLE, *query, ARTICLE_2, *specs, ARTICLE, *link, ARTICLE_2])
+    # ... and code without semicolons, indented code, a function's header, a table row.
+    keyset = ["SELECT * FROM orders", "WHERE created_at < last_seen", "SELECT * FROM orders"]
+    conflict = ["def login(email, password):", "    return auth_service.verify(email, password)", "=======",
+                "def login(email, password):", "    return auth_service.verify(email, password)"]
+    table = ["| Strength | Choose any two days |", "| Cardio | 30 minutes |", "| Strength | Choose any two days |"]
+    structure = query + specs + link + keyset + conflict + table
+    text = "\n".join([ARTICLE, *query, ARTICLE_2, *specs, ARTICLE, *link, ARTICLE_2, *keyset, ARTICLE, *conflict, ARTICLE_2, *table, ARTICLE])
     rules = {b.text: b.rule for b in apply_rules(text)}
-    assert all(rules[line] is None for line in query + specs + link), rules
+    assert all(rules[line] is None for line in structure), rules
     # A headline repeated after the body (image alt text, then the link) still is one.
     card = "Home Depot sales miss, shares plunge"
     rules = {b.text: b.rule for b in apply_rules("\n".join([ARTICLE, ARTICLE_2, card, card, "Ad Choices"]))}
@@ -261,6 +286,27 @@ def test_an_inline_also_read_link_goes_alone_and_the_subheadings_around_it_stay(
     rules = decisions(text)
     assert rules[link] == "related.read_more_link"
     assert [rules[line] for line in subheadings] == [None, None]
+
+
+STYLE_GUIDE = [  # a guide in the shape of wcxb pages (../shared/bench, dev half): a topic, then its paragraph
+    ("Art Deco", "Art Deco is a furniture style that emerged after the Exposition Internationale in Paris, with bold geometry, lacquered wood and chrome."),
+    ("Rococo", "Rococo furniture, born in France under Louis XV, is all about curves, gilded carving and pastel upholstery that softens a formal room."),
+    ("Scandinavian", "Scandinavian design favours pale woods and simple lines, and the chairs of Alvar Aalto show why it suits small city flats so well."),
+    ("Mid-Century Modern", "Mid-Century Modern pieces, like those of Charles Eames, mix organic shapes with new materials such as moulded plywood and fibreglass."),
+]
+
+
+def test_topic_subheadings_echoed_by_their_paragraph_stay_but_a_keyword_widget_goes():
+    # A subheading names its paragraph's topic, often in one word and at the paragraph's
+    # start; seed 001's keyword widget echoes multi-word names from inside each paragraph.
+    # Judged line by line the two look alike (155 subheadings to 14 junk lines on the wcxb
+    # dev half), so the decision is the page's pattern of echoes.
+    guide = decisions("\n".join([ARTICLE, *(line for pair in STYLE_GUIDE for line in pair)]))
+    assert [guide[heading] for heading, _ in STYLE_GUIDE] == [None] * 4
+    widget_lines = ["Exposition Internationale", "Louis XV", "Alvar Aalto", "Charles Eames"]
+    widget = decisions("\n".join([ARTICLE, *(line for (_, paragraph), echo in zip(STYLE_GUIDE, widget_lines) for line in (echo, paragraph))]))
+    assert [widget[line] for line in widget_lines] == ["heading_noise.entity_echo"] * 4
+    assert [widget[paragraph] for _, paragraph in STYLE_GUIDE] == [None] * 4
 
 
 def test_trending_headings_and_the_comment_login_line_go_but_a_sentence_about_trends_stays():
