@@ -433,6 +433,11 @@ def test_reply_buttons_open_a_thread_without_a_heading():
     blocks = classify_blocks(article + "\n" + "\n".join(thread))
     assert {b.text for b in blocks if b.rule == "comments.thread"} == set(thread)
     assert all(b.category is None for b in blocks if b.text in article)
+    # A blog's readers thank the column and the series (wcxb, dev half: a design column whose
+    # comments came without names or buttons).
+    thread = ["Thanks for another great post, Arlyn.", READER_COMMENTS[0], "Great column! " + READER_COMMENTS[1], "I love these posts!"]
+    blocks = classify_blocks(article + "\n" + "\n".join(thread))
+    assert {b.text for b in blocks if b.rule == "comments.thread"} == set(thread)
     # One alone is not a thread.
     blocks = classify_blocks(article + "\nThanks for sharing.\n" + READER_COMMENTS[1])
     assert not any(b.rule == "comments.thread" for b in blocks)
