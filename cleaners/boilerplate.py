@@ -383,14 +383,15 @@ def _heading_noise(blocks: list[Block], connectors: frozenset[str], t: dict[str,
     its start. So the lines go only when the page's echoes together look like the widget
     (on the dev half of wcxb, echoes judged one by one were 155 subheadings to 14 junk).
     """
-    echoes = [
-        (block, nxt.text.find(block.text.strip()))
-        for block, nxt in zip(blocks, blocks[1:])
-        if block.category is None
-        and nxt.words >= t["heading_noise_next_min_words"]
-        and _is_name_line(block, connectors, t["heading_noise_max_words"])
-        and block.text.strip() in nxt.text
-    ]
+    echoes = []  # (line, where the next paragraph echoes it)
+    for block, nxt in zip(blocks, blocks[1:]):
+        if (
+            block.category is None
+            and nxt.words >= t["heading_noise_next_min_words"]
+            and _is_name_line(block, connectors, t["heading_noise_max_words"])
+            and (at := nxt.text.find(block.text.strip())) >= 0
+        ):
+            echoes.append((block, at))
     if len(echoes) < t["heading_noise_min_lines"]:
         return
     multiword = sum(block.words >= 2 for block, _ in echoes) / len(echoes)
