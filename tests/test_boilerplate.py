@@ -46,11 +46,15 @@ def test_a_newsletter_offer_goes_but_an_article_about_newsletters_stays():
     assert rules["Get our weekly newsletter for the stories you missed"] == "newsletter.newsletter_mention"
 
 
-def test_breadcrumbs_go_but_code_with_arrows_stays():
+def test_breadcrumbs_go_but_code_arrows_comparisons_and_list_items_stay():
     text = "\n".join(["Home › World › Europe", ARTICLE, "A[SQL Query] --> B[Parser]", "B --> C[Query Planner]", ARTICLE_2])
     rules = {b.text: b.rule for b in apply_rules(text)}
     assert rules["Home › World › Europe"] == "navigation.breadcrumb"
     assert rules["A[SQL Query] --> B[Parser]"] is None and rules["B --> C[Query Planner]"] is None
+    code = ["WHERE u.created_at > '2024-01-01'", "HAVING COUNT(*) > 5", 'echo "print(1)" > hello.py', "- If orderAmount > 5000 → Send premium email"]
+    rules = {b.text: b.rule for b in apply_rules("\n".join([ARTICLE, *code, "News › Women's Health › Diet", ARTICLE_2]))}
+    assert [rules[line] for line in code] == [None] * 4
+    assert rules["News › Women's Health › Diet"] == "navigation.breadcrumb"
 
 
 def test_payment_and_trial_lines_go_but_an_article_mentioning_cards_keeps_its_list():
@@ -63,13 +67,6 @@ def test_payment_and_trial_lines_go_but_an_article_mentioning_cards_keeps_its_li
     assert [rules[item] for item in items] == [None] * 4 and rules[sentence] is None
     assert rules[appeal] == "donation.payment_methods"
     assert rules["No credit card required."] == "advertising.free_trial"
-
-
-def test_breadcrumbs_go_but_comparisons_in_code_and_lists_stay():
-    code = ["WHERE u.created_at > '2024-01-01'", "HAVING COUNT(*) > 5", 'echo "print(1)" > hello.py', "- If orderAmount > 5000 → Send premium email"]
-    rules = {b.text: b.rule for b in apply_rules("\n".join([ARTICLE, *code, "News › Women's Health › Diet", ARTICLE_2]))}
-    assert [rules[line] for line in code] == [None] * 4
-    assert rules["News › Women's Health › Diet"] == "navigation.breadcrumb"
 
 
 def test_unspaced_scripts_are_counted_in_words_so_their_prose_is_no_lead_label():
