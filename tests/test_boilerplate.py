@@ -222,6 +222,12 @@ PAGE_CHROME = {
         "advertising.affiliate_disclosure",
     "Microsoft may earn an Affiliate Commission if you purchase something through recommended links in this article.":
         "advertising.affiliate_disclosure",
+    "Products are chosen independently by our editors. Purchases made through our links may earn us a commission.":
+        "advertising.affiliate_disclosure",
+    "If you buy something through this post, IGN may get a share of the sale. For more, learn more.":
+        "advertising.affiliate_disclosure",
+    "Every item on this page was chosen by an editor. We may earn commission on some of the items you choose to buy.":
+        "advertising.affiliate_disclosure",
     "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.": "legal.consent_notice",
     "This work is licensed under a Creative Commons Attribution-NoDerivatives 4.0 International License.": "legal.copyright",
     "Please enable JavaScript to view the comments powered by Disqus. comments powered by Disqus": "comments.form_notice",
@@ -253,6 +259,7 @@ ARTICLE_NEAR_CHROME = [
     "The report may not be reproduced in full, the court ruled, but reporters may quote from it.",
     "Official websites use plain language, the agency's guide says, so that every reader can follow them.",
     "Publishers may earn a commission when readers click links to retailers, a study of 500 sites found.",
+    "Our system gives partners their own booking links: you receive new customers, and affiliates earn commissions.",
     "The photo is licensed under a Creative Commons licence, the museum said, so anyone may reuse it.",
     "Shares closed at $75 at the end of trading on Friday, up from $62 a week earlier.",
     "These cookies are baked with rye flour, which gives them a darker colour and a nutty taste.",
