@@ -20,8 +20,8 @@ machine, over the pages of ``../shared/bench``:
   cleaning); then the two mandated text steps on the extracted text (encoding repair,
   language on a 200-character prefix). Their sum is the least the HTML path can cost.
 
-Times are means over all documents, each step timed on the same document in turn, so
-drift of the machine affects them alike. Compare ratios, not times.
+Times are means over all documents, each step timed on the same document in turn (in a
+rotating order), so drift of the machine affects them alike. Compare ratios, not times.
 
     .venv/bin/python benchmarks/floors.py [--limit N] [--json FILE]
 """
@@ -29,7 +29,6 @@ drift of the machine affects them alike. Compare ratios, not times.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -37,7 +36,6 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT.parent / "shared" / "bench"
 sys.path.insert(0, str(ROOT))
 
 import ftfy  # noqa: E402
@@ -49,20 +47,16 @@ from cleaners.encoding import repair_encoding  # noqa: E402
 from cleaners.extract import extract_html  # noqa: E402
 from cleaners.language import detect_language  # noqa: E402
 from cleaners.textmap import TrackedText  # noqa: E402
-from html_quality import TRAFILATURA_ALONE  # noqa: E402  (the benchmark README's reference call)
+from html_quality import SETS, TRAFILATURA_ALONE, load  # noqa: E402  (TRAFILATURA_ALONE: the benchmark README's reference call)
 
-SETS = ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz")
 PREFIXES = (2000, 500, 200)
 TEXT_TARGET_DOCS_PER_S = 300
 HTML_TARGET_RATIO = 1.2
 
 
 def rows(limit: int | None) -> list[dict]:
-    out = []
-    for name in SETS:
-        with gzip.open(BENCH / name, "rt", encoding="utf-8") as lines:
-            out += [json.loads(line) for _, line in zip(range(limit or 10**9), lines)]
-    return out
+    """The pages of both sets (the first ``limit`` of each)."""
+    return [row for name in SETS for row in load(name, limit)]
 
 
 def langdetect_library(text: str) -> str | None:
@@ -73,12 +67,14 @@ def langdetect_library(text: str) -> str | None:
 
 
 def mean_ms(steps: dict[str, Callable[[object], object]], items: list) -> dict[str, float]:
-    """Mean milliseconds per item of each step; the steps take turns on each item."""
+    """Mean milliseconds per item of each step. The steps take turns on each item, each
+    item starting with the next step, so no step is always the first on a page."""
     for fn in steps.values():
         fn(items[0])  # warm-up: imports, profiles, compiled patterns
+    order = list(steps.items())
     total = dict.fromkeys(steps, 0.0)
-    for item in items:
-        for name, fn in steps.items():
+    for k, item in enumerate(items):
+        for name, fn in order[k % len(order):] + order[: k % len(order)]:
             start = time.perf_counter()
             fn(item)
             total[name] += time.perf_counter() - start
