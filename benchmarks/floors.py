@@ -101,18 +101,22 @@ def text_floor(texts: list[str]) -> dict:
 
 
 def html_floor(pages: list[dict]) -> dict:
+    extracted: dict[str, str] = {}  # page id -> newsclean's extracted text, kept by the timed step
+
+    def newsclean_extraction(row: dict) -> None:
+        extracted[row["id"]] = extract_html(row["html"], row["url"], time_limit=None).text
+
     steps: dict[str, Callable] = {
         "trafilatura.extract": lambda r: trafilatura.extract(r["html"], url=r["url"], **TRAFILATURA_ALONE),
         "trafilatura.extract, with_metadata": lambda r: trafilatura.extract(
             r["html"], url=r["url"], with_metadata=True, **TRAFILATURA_ALONE),
-        "newsclean extraction with metadata": lambda r: extract_html(r["html"], r["url"], time_limit=None),
+        "newsclean extraction with metadata": newsclean_extraction,
     }
     ms = mean_ms(steps, pages)
     alone = ms["trafilatura.extract"]
-    extracted = [extract_html(r["html"], r["url"], time_limit=None).text for r in pages]
     encoding, language = EncodingOptions(), LanguageOptions(prefix_chars=min(PREFIXES), paragraphs=False)
     after = mean_ms({"encoding repair + language of the extracted text": lambda t: (
-        repair_encoding(TrackedText(t), encoding), detect_language(t, language))}, [t or " " for t in extracted])
+        repair_encoding(TrackedText(t), encoding), detect_language(t, language))}, [extracted[r["id"]] or " " for r in pages])
     ms.update(after)
     floor = ms["newsclean extraction with metadata"] + sum(after.values())
     return {"pages": len(pages), "ms_per_page": ms, "ratio_to_extract": {k: v / alone for k, v in ms.items()},
