@@ -22,6 +22,10 @@ decided. The passes, in order (thresholds in ``rules/structure.toml``):
 The article body itself (long sentence-like lines) is only removed by phrase rules that
 allow long lines or by a region bridge in the tail: removing article text is worse than
 leaving junk.
+
+After the rules, the line model (``linemodel.py``) removes unassigned lines it is confident
+are junk. For HTML, a second extractor's article for the same page is a second opinion
+(:class:`SecondOpinion`): a line it leaves out goes on weaker doubt from the model.
 """
 
 from __future__ import annotations
@@ -171,20 +175,57 @@ def split_blocks(text: str) -> list[Block]:
 TemplateCheck = Callable[[str], "str | None"]
 
 
+@dataclass(frozen=True)
+class SecondOpinion:
+    """Another extractor's article for the same HTML page (readability's, which trafilatura
+    computes anyway: ``extract.Extraction.second_opinion``).
+
+    Two extractors that work differently seldom keep the same junk: a line trafilatura
+    keeps and readability leaves out is doubtful, and the line model needs less confidence
+    to remove it (``second_opinion_remove``). Lines are compared as sequences of casefolded
+    word tokens, so spacing and line breaks do not matter.
+    """
+
+    source: str
+    #: The article's tokens, space-separated, with a space at each end.
+    tokens: str
+
+    @classmethod
+    def of(cls, text: str, source: str) -> SecondOpinion:
+        return cls(source, f" {_tokens(text)} ")
+
+    def holds(self, line: str) -> bool:
+        """Whether the other article contains the line's words in the same order (a line
+        without words: yes, there is nothing to disagree on)."""
+        key = _tokens(line)
+        return not key or f" {key} " in self.tokens
+
+
+def _tokens(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.casefold()))
+
+
+_TOKEN = re.compile(r"\w+")
+
+
 def classify_blocks(
     text: str,
     strictness: str = "balanced",
     line_model: bool = True,
     templates: TemplateCheck | None = None,
     page_title: str | None = None,
+    second_opinion: SecondOpinion | None = None,
 ) -> list[Block]:
     """Split ``text`` into blocks and decide, for each, keep (category None) or remove.
 
-    ``page_title``: the title an HTML page's metadata gives (see :func:`_page_title`)."""
+    ``page_title``: the title an HTML page's metadata gives (see :func:`_page_title`);
+    ``second_opinion``: another extractor's article for the page (see :func:`disagree`)."""
     blocks = apply_rules(text, strictness, templates, page_title)
     if blocks and line_model:
         scores, layout = score_lines([LineView(b.text, b.category, b.evidence) for b in blocks])
         decide(blocks, scores, layout, rulebook(strictness).thresholds)
+        if second_opinion is not None:
+            disagree(blocks, second_opinion, layout, rulebook(strictness).thresholds)
     _repeated_paragraphs(blocks, rulebook(strictness).thresholds["repeat_min_words"])
     return blocks
 
@@ -653,6 +694,28 @@ def decide(blocks: list[Block], scores: list[float], layout: Layout, t: dict[str
         if block.category is None and score >= t["model_remove"] and block.index != headline:
             category = _zone_category(blocks, block, layout)
             block.assign(category, f"{category}.line_model")
+
+
+def disagree(blocks: list[Block], opinion: SecondOpinion, layout: Layout, t: dict[str, Any]) -> None:
+    """Remove kept lines the other article leaves out when the model doubts them too.
+
+    A line goes when the other extractor's article does not hold it and its junk score is
+    at least ``second_opinion_remove`` (below ``model_remove``: two weak signals that agree).
+    Nothing goes when the other article holds less than ``second_opinion_min_share`` of the
+    kept words: then it found another part of the page, not a stricter cut of the same
+    article. The headline stays, as in :func:`decide`.
+    """
+    kept = [b for b in blocks if b.category is None and b.score is not None]
+    held = {b.index for b in kept if opinion.holds(b.text)}
+    words = sum(b.words for b in kept)
+    if not words or sum(b.words for b in kept if b.index in held) < t["second_opinion_min_share"] * words:
+        return
+    headline = _headline_index(blocks, layout.body_first)
+    for block in kept:
+        if block.index not in held and block.score >= t["second_opinion_remove"] and block.index != headline:
+            category = _zone_category(blocks, block, layout)
+            block.assign(category, f"{category}.second_opinion")
+            block.detail = f"not in {opinion.source}'s article for the page; line model {block.score}"
 
 
 def _headline_index(blocks: list[Block], body_first: int) -> int | None:

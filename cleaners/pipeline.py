@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 from . import __version__
-from .boilerplate import NOT_A_HEADING_END, TemplateCheck, classify_blocks, rulebook, split_blocks
+from .boilerplate import NOT_A_HEADING_END, SecondOpinion, TemplateCheck, classify_blocks, rulebook, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_bytes
@@ -72,12 +72,15 @@ def clean_text(
     profile: CorpusProfile | None = None,
     host: str | None = None,
     page_title: str | None = None,
+    second_opinion: str | None = None,
 ) -> tuple[CleanResult, Language]:
     """Run steps 2-6 on decoded text. Returns the result and the detected language.
 
     With a run ``profile`` and the document's ``host``, lines on most of the host's pages
     are removed as site template. ``page_title``: an HTML page's title from its metadata;
     a line before the body that repeats it goes (the record holds it in ``title``).
+    ``second_opinion``: readability's article for the same HTML page (see
+    :class:`~cleaners.boilerplate.SecondOpinion`), repaired like the text before comparing.
     """
     tracked = TrackedText(decoded)
     edits: list[Edit] = []
@@ -89,7 +92,10 @@ def clean_text(
         tracked, made = renormalise(tracked, config.encoding)
         edits += made
     templates = partial(profile.template_detail, host) if profile is not None and host is not None else None
-    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates, page_title)
+    opinion = None
+    if second_opinion:
+        opinion = SecondOpinion.of(repair_encoding(TrackedText(second_opinion), config.encoding)[0].text, "readability")
+    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates, page_title, opinion)
     language = detect_language(tracked.text, config.language)
     if language.code in config.typos.languages:
         before = tracked.text
@@ -105,7 +111,12 @@ def clean_text(
 
 
 def _remove_boilerplate(
-    tracked: TrackedText, config: CleanConfig, decoded: str, templates: TemplateCheck | None, page_title: str | None
+    tracked: TrackedText,
+    config: CleanConfig,
+    decoded: str,
+    templates: TemplateCheck | None,
+    page_title: str | None,
+    opinion: SecondOpinion | None,
 ) -> tuple[TrackedText, list[Removal], str | None]:
     """Classify and remove until nothing more goes (at most ``max_passes`` of the level).
 
@@ -122,7 +133,7 @@ def _remove_boilerplate(
     # bound of 4 for every level, 58 of the bench's 1,940 renderings were still losing lines,
     # and cleaning their output again removed more). ``aggressive`` keeps 4: see structure.toml.
     for _ in range(rulebook(options.strictness).thresholds["max_passes"]):
-        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title)
+        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title, opinion)
         gone = [b for b in blocks if b.category is not None]
         for block in gone:
             start, end = tracked.original_span(block.start, block.end)
@@ -200,8 +211,10 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         decoded = decode_document(doc, config)
     except RejectInput as exc:
         return reject(exc.reason, exc.message)
-    page_title = decoded.extraction.metadata.get("title") if decoded.extraction else None
-    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url), page_title)
+    extraction = decoded.extraction
+    page_title = extraction.metadata.get("title") if extraction else None
+    opinion = extraction.second_opinion if extraction else None
+    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url), page_title, opinion)
     if not result.text.strip():
         return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
     keep = config.language.keep
@@ -209,7 +222,6 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         found = f"'{language.code}' (p={language.probability})" if language.code else "no language"
         return reject("language", f"detected {found}; language.keep is {keep}")
     removed = result.removed
-    extraction = decoded.extraction
     metadata = _metadata_of(extraction)
     return Record(
         id=digest,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import lxml.html
 import pytest
 
 from cleaners.extract import (
@@ -18,10 +19,15 @@ from cleaners.extract import (
     ExtractionError,
     ExtractionTimeout,
     HtmlExtractor,
+    _block_text,
     _extract_in_process,
+    _trafilatura,
     decode_html,
     extract_html,
 )
+from cleaners.config import CleanConfig
+from cleaners.pipeline import InputDocument, RunInfo, clean_document, clean_text
+from cleaners.record import Record
 
 PARAGRAPHS = [
     "The city council voted on Tuesday to extend the riverside cycle path by four kilometres, "
@@ -135,6 +141,62 @@ def test_metadata_survives_when_there_is_no_text():
 
 
 # ----------------------------------------------------------------------------- decoding
+
+
+# ----------------------------------------------------------------------------- second opinion
+
+#: A sales box inside the article container: trafilatura keeps it, readability (which
+#: trafilatura runs on the page anyway) leaves it out, and the line model has mild doubt.
+SALES_BOX = "Book a demo with Acme Tables"
+BOXED_PAGE = ARTICLE_PAGE.replace(
+    f"<p>{PARAGRAPHS[3]}</p>", f'<p>{PARAGRAPHS[3]}</p><div class="sponsor-box"><p>{SALES_BOX}</p></div>'
+)
+
+
+def test_second_opinion_is_readabilitys_article_for_the_same_page():
+    result = extract_html(BOXED_PAGE, url="https://example.com/news/cycle-path")
+    assert SALES_BOX in result.text  # trafilatura keeps the box
+    assert result.second_opinion is not None
+    opinion = result.second_opinion.splitlines()
+    for paragraph in PARAGRAPHS:
+        assert paragraph in opinion  # one line per paragraph, words intact
+    assert SALES_BOX not in result.second_opinion
+    assert extract_html(BOXED_PAGE, time_limit=None) == extract_html(BOXED_PAGE)  # worker or not
+
+
+def test_no_second_opinion_when_trafilatura_skips_its_readability_pass():
+    text, _, opinion = _trafilatura(BOXED_PAGE, None, {**TRAFILATURA_SETTINGS, "fast": True}, with_metadata=False)
+    assert PARAGRAPHS[0] in text and opinion is None
+
+
+def test_block_text_breaks_lines_at_blocks_only():
+    tree = lxml.html.fromstring("<div><h2>Title</h2><p>One <b>bold</b>ly said<!-- x --> more.</p>tail<ul><li>a</li><li>b</li></ul></div>")
+    assert _block_text(tree) == "Title\nOne boldly said more.\ntail\na\nb"
+    assert _block_text("not a tree") is None
+
+
+def test_html_line_readability_leaves_out_goes_with_its_reason():
+    doc = InputDocument(uri="page.html", raw=BOXED_PAGE.encode(), format="html", url="https://example.com/a")
+    config = CleanConfig()
+    record = clean_document(doc, config, RunInfo(config.config_hash(), processed_at="t"))
+    assert isinstance(record, Record)
+    assert SALES_BOX not in record.text and all(p in record.text for p in PARAGRAPHS)
+    (removal,) = [r for r in record.removed if r.text == SALES_BOX]
+    assert removal.rule == "related.second_opinion"  # after the body: the tail zone
+    assert 0.25 <= removal.score < 0.9  # below the line model's own bar: readability tipped it
+    assert "not in readability's article" in removal.detail
+    # The same extracted text without the second opinion keeps the box.
+    extraction = extract_html(BOXED_PAGE, time_limit=None)
+    alone, _ = clean_text(extraction.text, config, page_title=extraction.metadata["title"])
+    assert SALES_BOX in alone.text
+
+
+def test_second_opinion_that_found_another_part_of_the_page_is_ignored():
+    extraction = extract_html(BOXED_PAGE, time_limit=None)
+    config = CleanConfig()
+    unrelated = "Cookie settings\nOur partners\n" + RELATED[0]
+    result, _ = clean_text(extraction.text, config, page_title=extraction.metadata["title"], second_opinion=unrelated)
+    assert SALES_BOX in result.text and not any(r.rule.endswith("second_opinion") for r in result.removed)
 
 
 def test_meta_charset_windows_1252_decodes_right():
