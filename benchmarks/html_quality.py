@@ -26,7 +26,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ import evaluate  # noqa: E402  (../shared/bench/evaluate.py, standard library on
 import trafilatura  # noqa: E402
 
 from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.extract import DEFAULT_TIME_LIMIT, ExtractionError, HtmlExtractor, extract_html  # noqa: E402
+from cleaners.extract import DEFAULT_TIME_LIMIT, ExtractionError, HtmlExtractor, block_text, extract_html  # noqa: E402
 from cleaners.pipeline import InputDocument, RunInfo, clean_document  # noqa: E402
 from cleaners.record import Record  # noqa: E402
 
@@ -50,9 +49,6 @@ COLUMNS = ("trafilatura", "readability", "extract_html", "extract_html+clean")
 #: Column (a): the README's reference call (trafilatura 2.3.1 defaults otherwise).
 TRAFILATURA_ALONE = {"include_comments": False, "deduplicate": False, "include_tables": True, "output_format": "txt"}
 
-_BLOCK_TAGS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "td", "th", "table",
-               "ul", "ol", "section", "article", "figure", "figcaption", "dd", "dt", "header", "footer")
-_SPACES = re.compile(r"[ \t\r\f\v\xa0]+")
 
 
 def half_of(page_id: str) -> str:
@@ -81,14 +77,7 @@ def readability_text(html: str, url: str | None) -> str | None:
     summary = Document(html, url=url).summary(html_partial=True)
     if not summary.strip():
         return ""
-    tree = lxml.html.fromstring(summary)
-    for br in tree.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    for element in tree.iter(*_BLOCK_TAGS):
-        element.text = "\n" + (element.text or "")
-        element.tail = "\n" + (element.tail or "")
-    lines = (_SPACES.sub(" ", line).strip() for line in tree.text_content().split("\n"))
-    return "\n".join(line for line in lines if line)
+    return block_text(lxml.html.fromstring(summary))
 
 
 def timed(fn, *args, **kwargs):

@@ -192,20 +192,13 @@ class SecondOpinion:
 
     @classmethod
     def of(cls, text: str, source: str) -> SecondOpinion:
-        return cls(source, f" {_tokens(text)} ")
+        return cls(source, f" {normalised_line(text)} ")
 
     def holds(self, line: str) -> bool:
         """Whether the other article contains the line's words in the same order (a line
         without words: yes, there is nothing to disagree on)."""
-        key = _tokens(line)
+        key = normalised_line(line)
         return not key or f" {key} " in self.tokens
-
-
-def _tokens(text: str) -> str:
-    return " ".join(_TOKEN.findall(text.casefold()))
-
-
-_TOKEN = re.compile(r"\w+")
 
 
 def classify_blocks(

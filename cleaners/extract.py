@@ -269,7 +269,7 @@ def _trafilatura(html: str, url: str | None, settings: dict[str, Any], with_meta
     if document is None:
         return "", None, None
     options.with_metadata = False
-    return determine_returnstring(document, options).strip(), document, _block_text(found[-1]) if found else None
+    return determine_returnstring(document, options).strip(), document, block_text(found[-1]) if found else None
 
 
 # ----------------------------------------------------------------------------- second opinion
@@ -320,7 +320,7 @@ _BLOCK_TAGS = frozenset({
 })  # fmt: skip
 
 
-def _block_text(tree: Any) -> str | None:
+def block_text(tree: Any) -> str | None:
     """The text of an lxml tree, a line break at each block element (inline elements keep
     their words together, and block elements never glue two words into one). Works on a
     copy: trafilatura may have taken the same tree as its article."""

@@ -19,9 +19,9 @@ from cleaners.extract import (
     ExtractionError,
     ExtractionTimeout,
     HtmlExtractor,
-    _block_text,
     _extract_in_process,
     _trafilatura,
+    block_text,
     decode_html,
     extract_html,
 )
@@ -171,8 +171,8 @@ def test_no_second_opinion_when_trafilatura_skips_its_readability_pass():
 
 def test_block_text_breaks_lines_at_blocks_only():
     tree = lxml.html.fromstring("<div><h2>Title</h2><p>One <b>bold</b>ly said<!-- x --> more.</p>tail<ul><li>a</li><li>b</li></ul></div>")
-    assert _block_text(tree) == "Title\nOne boldly said more.\ntail\na\nb"
-    assert _block_text("not a tree") is None
+    assert block_text(tree) == "Title\nOne boldly said more.\ntail\na\nb"
+    assert block_text("not a tree") is None
 
 
 def test_html_line_readability_leaves_out_goes_with_its_reason():
