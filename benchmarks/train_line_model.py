@@ -30,8 +30,9 @@ import hashlib
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from diagnose import article_share, gold_index, prepared
@@ -42,7 +43,21 @@ from cleaners.config import CleanConfig
 from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features, line_words, word_table
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
-ROUNDS, DEPTH, LEARNING_RATE, BINS, L2, MIN_HESSIAN = 120, 6, 0.15, 32, 1.0, 0.05
+
+
+@dataclass(frozen=True)
+class Params:
+    """The boosting settings (``benchmarks/line_model_limits.py capacity`` measures others)."""
+
+    rounds: int = 120
+    depth: int = 6
+    learning_rate: float = 0.15
+    bins: int = 32  # quantile bins per feature
+    l2: float = 1.0
+    min_hessian: float = 0.05
+
+
+PARAMS = Params()
 #: A word enters the table when it is on at least this many training pages (either class).
 WORD_MIN_PAGES = 8
 
@@ -101,6 +116,7 @@ def pages(strictness: str) -> list[Page]:
 class Trees:
     base: float
     trees: list[list[tuple[int, float, int, int, float]]]
+    depth: int = PARAMS.depth
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         z = np.full(len(x), self.base)
@@ -108,7 +124,7 @@ class Trees:
         for tree in self.trees:
             feat, thr, left, right, value = (np.array(col) for col in zip(*tree))
             node = np.zeros(len(x), dtype=int)
-            for _ in range(DEPTH):
+            for _ in range(self.depth):
                 inner = feat[node] >= 0
                 go_left = x[rows, np.where(inner, feat[node], 0)] <= thr[node]
                 node = np.where(inner, np.where(go_left, left[node], right[node]), node)
@@ -116,40 +132,43 @@ class Trees:
         return z
 
 
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Trees:
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, params: Params = PARAMS) -> Trees:
     """Gradient boosting with Newton leaves on histogram splits (quantile bins)."""
-    edges = [np.unique(np.quantile(x[:, j], np.linspace(0, 1, BINS + 1)[1:-1])) for j in range(x.shape[1])]
+    bins = np.linspace(0, 1, params.bins + 1)[1:-1]
+    edges = [np.unique(np.quantile(x[:, j], bins)) for j in range(x.shape[1])]
     xb = np.column_stack([np.searchsorted(edges[j], x[:, j], side="left") for j in range(x.shape[1])])
     prior = float(np.average(y, weights=w))
-    model = Trees(float(np.log(prior / (1 - prior))), [])
+    model = Trees(float(np.log(prior / (1 - prior))), [], params.depth)
     z = np.full(len(y), model.base)
-    for _ in range(ROUNDS):
+    for _ in range(params.rounds):
         p = 1 / (1 + np.exp(-z))
         g, h = w * (p - y), w * p * (1 - p)
         tree: list[tuple[int, float, int, int, float]] = []
-        _grow(tree, np.arange(len(y)), xb, edges, g, h, 0)
+        _grow(tree, np.arange(len(y)), xb, edges, g, h, 0, params)
         model.trees.append(tree)
-        z += Trees(0.0, [tree]).log_odds(x)
+        z += Trees(0.0, [tree], params.depth).log_odds(x)
     return model
 
 
-def _grow(tree: list, idx: np.ndarray, xb: np.ndarray, edges: list, g: np.ndarray, h: np.ndarray, depth: int) -> int:
+def _grow(tree: list, idx: np.ndarray, xb: np.ndarray, edges: list, g: np.ndarray, h: np.ndarray, depth: int,
+          params: Params) -> int:
     """Append the node for rows ``idx`` (and its subtree) to ``tree``; return its index."""
     node = len(tree)
     gs, hs = g[idx].sum(), h[idx].sum()
-    tree.append((-1, 0.0, -1, -1, float(-LEARNING_RATE * gs / (hs + L2))))
-    if depth == DEPTH or hs < 2 * MIN_HESSIAN:
+    l2, min_hessian = params.l2, params.min_hessian
+    tree.append((-1, 0.0, -1, -1, float(-params.learning_rate * gs / (hs + l2))))
+    if depth == params.depth or hs < 2 * min_hessian:
         return node
     best = (0.0, -1, -1)
-    parent = gs * gs / (hs + L2)
+    parent = gs * gs / (hs + l2)
     for j in range(xb.shape[1]):
         nb = len(edges[j]) + 1
         gl = np.cumsum(np.bincount(xb[idx, j], g[idx], minlength=nb))[:-1]
         hl = np.cumsum(np.bincount(xb[idx, j], h[idx], minlength=nb))[:-1]
-        ok = (hl >= MIN_HESSIAN) & (hs - hl >= MIN_HESSIAN)
+        ok = (hl >= min_hessian) & (hs - hl >= min_hessian)
         if not ok.any():
             continue
-        gain = np.where(ok, gl**2 / (hl + L2) + (gs - gl) ** 2 / (hs - hl + L2) - parent, -np.inf)
+        gain = np.where(ok, gl**2 / (hl + l2) + (gs - gl) ** 2 / (hs - hl + l2) - parent, -np.inf)
         k = int(np.argmax(gain))
         if gain[k] > best[0]:
             best = (float(gain[k]), j, k)
@@ -157,8 +176,8 @@ def _grow(tree: list, idx: np.ndarray, xb: np.ndarray, edges: list, g: np.ndarra
         return node
     _, j, k = best
     goes_left = xb[idx, j] <= k
-    left = _grow(tree, idx[goes_left], xb, edges, g, h, depth + 1)
-    right = _grow(tree, idx[~goes_left], xb, edges, g, h, depth + 1)
+    left = _grow(tree, idx[goes_left], xb, edges, g, h, depth + 1, params)
+    right = _grow(tree, idx[~goes_left], xb, edges, g, h, depth + 1, params)
     tree[node] = (j, float(edges[j][k]), left, right, 0.0)
     return node
 
@@ -209,23 +228,43 @@ def kept_text(page: Page, scores: list[float], thresholds: dict) -> str:
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def cross_validate(ps: list[Page]) -> None:
-    scored: list[tuple[Page, list[float]]] = []
-    for fold in (0, 1):
-        train = [p for p in ps if p.fold != fold]
-        model = fit(*stacked(train))
-        table = table_of(train)
-        scored += [(p, predict(with_words(p, table), model)) for p in ps if p.fold == fold]
-    print(f"{'remove':>6s}  " + "  ".join(f"{s[:5]}/{r[:5]:5s} F1    P     R  " for s in SETS for r in RENDERINGS))
-    for threshold in THRESHOLDS:
+def print_table(scored: list[tuple[Page, list[float]]], thresholds: tuple[float, ...] = THRESHOLDS,
+                label: str = "remove", digits: int = 3) -> None:
+    """F1/P/R of each set and rendering when lines scoring ``>= threshold`` go."""
+    print(f"{label:>6s}  " + "  ".join(f"{s[:5]}/{r[:5]:5s} F1{' ' * (digits + 1)}P     R  " for s in SETS for r in RENDERINGS))
+    for threshold in thresholds:
         th = {"model_remove": threshold}
         cells = []
         for s in SETS:
             for r in RENDERINGS:
                 pairs = [(p.gold, kept_text(p, sc, th)) for p, sc in scored if p.set == s and p.rendering == r]
                 res = evaluate.score_pairs(pairs, n_bootstrap=0)
-                cells.append(f"{res['f1']:.3f} {res['precision']:.3f} {res['recall']:.3f}")
+                cells.append(f"{res['f1']:.{digits}f} {res['precision']:.3f} {res['recall']:.3f}")
         print(f"{threshold:6.2f}  " + "  ".join(cells), flush=True)
+
+
+#: Trains on the first pages and returns a score per line of each of the second.
+Scorer = Callable[[list[Page], list[Page]], list[list[float]]]
+
+
+def model_scores(train: list[Page], test: list[Page], params: Params = PARAMS) -> list[list[float]]:
+    """The line model trained on ``train`` (its word table too), scoring ``test``."""
+    model = fit(*stacked(train), params)
+    table = table_of(train)
+    return [predict(with_words(p, table), model) for p in test]
+
+
+def out_of_fold_scores(ps: list[Page], scorer: Scorer = model_scores) -> list[tuple[Page, list[float]]]:
+    """Each page scored by a model trained on the other fold (2-fold CV within ``ps``)."""
+    scored: list[tuple[Page, list[float]]] = []
+    for fold in (0, 1):
+        test = [p for p in ps if p.fold == fold]
+        scored += zip(test, scorer([p for p in ps if p.fold != fold], test))
+    return scored
+
+
+def cross_validate(ps: list[Page]) -> None:
+    print_table(out_of_fold_scores(ps))
 
 
 def main() -> None:
@@ -246,8 +285,7 @@ def main() -> None:
         payload = {
             "trained_on": "dev half (sha256(id)[0] even) of ../shared/bench, both renderings; benchmarks/train_line_model.py",
             "lines": int(len(y)),
-            "params": {"rounds": ROUNDS, "depth": DEPTH, "learning_rate": LEARNING_RATE, "bins": BINS,
-                       "l2": L2, "min_hessian": MIN_HESSIAN},
+            "params": asdict(PARAMS),
             "features": list(FEATURE_NAMES),
             "base": round(model.base, 6),
             "words": words,
