@@ -15,13 +15,15 @@ Only the ``dev`` half is used (the ``held`` half is for reporting, never for tun
 from __future__ import annotations
 
 import argparse
+import hashlib
 from collections import Counter, defaultdict
+from typing import Iterable, Iterator
 
-from quality import SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)
+from quality import RENDERINGS, SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)
 
 # Tokens as the AEB metric counts them: evaluate.tokens (\w+).
 
-from cleaners.boilerplate import apply_rules, classify_blocks
+from cleaners.boilerplate import Block, apply_rules, classify_blocks
 from cleaners.config import CleanConfig
 from cleaners.encoding import repair_encoding
 from cleaners.spacing import normalise_spacing
@@ -50,6 +52,32 @@ def prepared(text: str, config: CleanConfig) -> str:
     tracked, _ = repair_encoding(TrackedText(text), config.encoding)
     tracked, _ = normalise_spacing(tracked, True)
     return tracked.text
+
+
+def training_blocks(strictness: str = "balanced") -> Iterator[tuple[str, dict, str, list[Block]]]:
+    """``(set, row, rendering, blocks)`` for both renderings of every dev page: the lines the
+    line model trains on, with the rules' decisions as their evidence."""
+    config = CleanConfig()
+    for name in SETS:
+        for row in load(name):
+            if half_of(row["id"]) != "dev":
+                continue
+            for rendering in RENDERINGS:
+                if row[rendering].strip() and (blocks := apply_rules(prepared(row[rendering], config), strictness)):
+                    yield name, row, rendering, blocks
+
+
+def rules_fingerprint(pages: Iterable[tuple[str, dict, str, list[Block]]]) -> str:
+    """sha256 of what the rules made of the training pages: each line's text, category, rule
+    and evidence. Stored in ``rules/line_model.json`` when it is trained; a rule change
+    that alters it means the model learned from evidence the rules no longer give
+    (``tests/test_boilerplate.py`` checks it)."""
+    digest = hashlib.sha256()
+    for _, row, rendering, blocks in pages:
+        digest.update(f"{row['id']}\t{rendering}\n".encode())
+        for b in blocks:
+            digest.update(f"{b.text}\t{b.category}\t{b.rule}\t{b.evidence}\n".encode())
+    return digest.hexdigest()
 
 
 def main() -> None:

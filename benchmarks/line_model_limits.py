@@ -32,6 +32,7 @@ import time
 from typing import Callable
 
 import numpy as np
+from diagnose import training_blocks
 from train_line_model import (
     PARAMS, Page, Params, Scorer, fit, model_scores, out_of_fold, out_of_fold_scores, pages, predict, print_table,
     stacked, table_of, with_words,
@@ -157,7 +158,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown measurement(s): {', '.join(sorted(unknown))}")
     started = time.monotonic()
-    ps = pages("balanced")
+    ps = pages(training_blocks("balanced"))
     for name in args.measurements or MEASUREMENTS:
         for label, scorer in MEASUREMENTS[name]:
             print(f"\n== {name}: {label}", flush=True)

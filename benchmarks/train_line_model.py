@@ -14,12 +14,16 @@ on quantile-binned features with Newton leaf values: no sampling, no random stat
   on (``linemodel.word_table``). The trees learn from *out-of-fold* word features: a page's
   lines are scored with the table of the other half of the training pages, so the trees
   see how much a table trusts words it did not learn from that very page.
+* **Fingerprint** (``rules_fingerprint`` in the JSON): a hash of what the rules made of the
+  training pages (``diagnose.rules_fingerprint``). A test compares it with today's rules: a
+  rule change that alters their evidence on these pages means retraining (``--write``),
+  so the weights in the repository are always the ones this script gives.
 
 The removal threshold per strictness level (``model_remove`` in ``rules/structure.toml``)
 is chosen by hand from the table this prints: two-fold cross-validation *within* the dev
 half (train on one fold, score F1/P/R on the other, then swap).
 
-    .venv/bin/pip install numpy   # training only; the pipeline scores in pure Python
+    .venv/bin/pip install -e '.[train]'   # numpy; the pipeline scores in pure Python
     .venv/bin/python benchmarks/train_line_model.py [--write]
 """
 
@@ -32,14 +36,13 @@ import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
-from diagnose import article_share, gold_index, prepared
-from quality import RENDERINGS, SETS, evaluate, half_of, load
+from diagnose import article_share, gold_index, rules_fingerprint, training_blocks
+from quality import RENDERINGS, SETS, evaluate
 
-from cleaners.boilerplate import apply_rules, decide
-from cleaners.config import CleanConfig
+from cleaners.boilerplate import decide
 from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features, line_words, word_table
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
@@ -90,25 +93,16 @@ def fold_of(page_id: str) -> int:
     return hashlib.sha256(("fold:" + page_id).encode()).digest()[0] % 2
 
 
-def pages(strictness: str) -> list[Page]:
-    config = CleanConfig()
+def pages(ruled: Iterable[tuple[str, dict, str, list]]) -> list[Page]:
+    """Training pages from ``diagnose.training_blocks``: labels, weights and layout per line."""
     out = []
-    for name in SETS:
-        for row in load(name):
-            if half_of(row["id"]) != "dev":
-                continue
-            index = gold_index(row["gold_text"])
-            for rendering in RENDERINGS:
-                if not row[rendering].strip():
-                    continue
-                blocks = apply_rules(prepared(row[rendering], config), strictness)
-                if not blocks:
-                    continue
-                _, layout = line_features([LineView(b.text, b.category, b.evidence) for b in blocks], {})
-                tokens = np.array([max(len(evaluate.tokens(b.text)), 1) for b in blocks], dtype=float)
-                labels = np.array([article_share(b.text, index) < 0.5 for b in blocks], dtype=float)
-                out.append(Page(row["id"], row["gold_text"], name, rendering, fold_of(row["id"]), blocks, layout,
-                                labels, tokens / tokens.sum()))
+    for name, row, rendering, blocks in ruled:
+        index = gold_index(row["gold_text"])
+        _, layout = line_features([LineView(b.text, b.category, b.evidence) for b in blocks], {})
+        tokens = np.array([max(len(evaluate.tokens(b.text)), 1) for b in blocks], dtype=float)
+        labels = np.array([article_share(b.text, index) < 0.5 for b in blocks], dtype=float)
+        out.append(Page(row["id"], row["gold_text"], name, rendering, fold_of(row["id"]), blocks, layout,
+                        labels, tokens / tokens.sum()))
     return out
 
 
@@ -272,7 +266,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write rules/line_model.json (trained on all dev pages)")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation table")
     args = parser.parse_args()
-    ps = pages("balanced")
+    ruled = list(training_blocks("balanced"))
+    ps = pages(ruled)
     x, y, w = stacked(ps)
     print(f"{len(ps)} dev pages, {len(y)} lines, {y.mean():.2f} junk", file=sys.stderr)
     if not args.no_cv:
@@ -285,6 +280,7 @@ def main() -> None:
         payload = {
             "trained_on": "dev half (sha256(id)[0] even) of ../shared/bench, both renderings; benchmarks/train_line_model.py",
             "lines": int(len(y)),
+            "rules_fingerprint": rules_fingerprint(ruled),
             "params": asdict(PARAMS),
             "features": list(FEATURE_NAMES),
             "base": round(model.base, 6),

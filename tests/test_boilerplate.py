@@ -652,3 +652,25 @@ def test_a_page_whose_junk_peels_over_many_passes_is_cleaned_to_its_fixed_point(
     first, _ = clean_text(page["page_text"], config)
     second, _ = clean_text(first.text, config)
     assert (second.text, second.removed, second.edits) == (first.text, [], [])
+
+
+# --- the line model's weights are the training script's ------------------------------
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="../shared/bench is not beside the repository")
+def test_the_line_model_was_trained_on_the_evidence_todays_rules_give():
+    """The model learned how far to trust each rule's evidence on the dev pages. A rule
+    change that alters that evidence leaves it trusting rules that no longer exist; the
+    weights in the repository must be what benchmarks/train_line_model.py gives today."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from diagnose import rules_fingerprint, training_blocks
+
+    model = json.loads((Path(__file__).resolve().parents[1] / "cleaners" / "rules" / "line_model.json").read_text())
+    ruled = list(training_blocks("balanced"))
+    assert len(ruled) > 1000  # both renderings of the ~500 dev pages
+    assert rules_fingerprint(ruled) == model["rules_fingerprint"], (
+        "the rules now decide differently on the training pages: retrain with "
+        "`.venv/bin/python benchmarks/train_line_model.py --write` (pip install -e '.[train]')"
+    )
