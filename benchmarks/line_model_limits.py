@@ -35,7 +35,7 @@ import numpy as np
 from diagnose import training_blocks
 from train_line_model import (
     PARAMS, Page, Params, Scorer, fit, model_scores, out_of_fold, out_of_fold_scores, pages, predict, print_table,
-    stacked, table_of, with_words,
+    table_of, targets, with_words,
 )
 
 THRESHOLDS = (0.5, 0.8, 0.9)
@@ -102,8 +102,7 @@ def with_extra_columns(first: Scorer, columns: Callable[[Page, list[float]], np.
         train_scores = _inner_out_of_fold(train, first)
         test_scores = first(train, test)
         x = np.vstack([np.hstack([f, columns(p, train_scores[id(p)])]) for p, f in zip(train, out_of_fold(train))])
-        _, y, w = stacked(train)
-        model = fit(x, y, w)
+        model = fit(x, *targets(train))
         table = table_of(train)
         return [predict(np.hstack([with_words(p, table), columns(p, s)]), model) for p, s in zip(test, test_scores)]
 
@@ -128,7 +127,7 @@ def word_regression(train: list[Page], test: list[Page]) -> list[list[float]]:
         sys.exit("words needs scikit-learn: .venv/bin/pip install -e '.[train]'")
     vectorizer = HashingVectorizer(analyzer=_terms, n_features=2**20, alternate_sign=False)
     x = vectorizer.transform([b.text for p in train for b in p.blocks])
-    _, y, w = stacked(train)
+    y, w = targets(train)
     model = LogisticRegression(max_iter=2000).fit(x, y, sample_weight=w * len(train))
     return [list(model.predict_proba(vectorizer.transform([b.text for b in p.blocks]))[:, 1]) for p in test]
 

@@ -203,10 +203,14 @@ def out_of_fold(ps: list[Page]) -> list[np.ndarray]:
     return [with_words(p, tables[word_fold(p.id)]) for p in ps]
 
 
+def targets(ps: list[Page]) -> tuple[np.ndarray, np.ndarray]:
+    """Every line's label and weight, in page order."""
+    return np.concatenate([p.labels for p in ps]), np.concatenate([p.weights for p in ps])
+
+
 def stacked(ps: list[Page]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Training rows: out-of-fold word columns (see the module docstring)."""
-    return (np.vstack(out_of_fold(ps)), np.concatenate([p.labels for p in ps]),
-            np.concatenate([p.weights for p in ps]))
+    return (np.vstack(out_of_fold(ps)), *targets(ps))
 
 
 def predict(features: np.ndarray, model: Trees) -> list[float]:
