@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import re
 import sys
 import time
@@ -34,20 +33,16 @@ from typing import Callable
 import numpy as np
 from diagnose import training_blocks
 from train_line_model import (
-    PARAMS, Page, Params, Scorer, fit, model_scores, out_of_fold, out_of_fold_scores, pages, predict, print_table,
+    PARAMS, Page, Params, Scorer, fit, hash_part, model_scores, out_of_fold, out_of_fold_scores, pages, predict, print_table,
     table_of, targets, with_words,
 )
 
 THRESHOLDS = (0.5, 0.8, 0.9)
 
 
-def _subset(key: str, page_id: str, parts: int) -> int:
-    return hashlib.sha256(f"{key}:{page_id}".encode()).digest()[0] % parts
-
-
 def trained_on_part(quarters: int) -> Scorer:
     """The line model trained on ``quarters`` quarters of the training fold."""
-    return lambda train, test: model_scores([p for p in train if _subset("curve", p.id, 4) < quarters], test)
+    return lambda train, test: model_scores([p for p in train if hash_part("curve", p.id, 4) < quarters], test)
 
 
 def with_params(params: Params) -> Scorer:
@@ -57,7 +52,7 @@ def with_params(params: Params) -> Scorer:
 def _inner_out_of_fold(train: list[Page], scorer: Scorer) -> dict[int, list[float]]:
     """Scores of the training pages (by ``id``), each from a model trained on the other
     half of them (a second split, independent of the outer folds)."""
-    inner = [dataclasses.replace(p, fold=_subset("inner", p.id, 2)) for p in train]
+    inner = [dataclasses.replace(p, fold=hash_part("inner", p.id)) for p in train]
     scores = {id(copy): s for copy, s in out_of_fold_scores(inner, scorer)}
     return {id(p): scores[id(copy)] for p, copy in zip(train, inner)}
 

@@ -89,8 +89,14 @@ class Page:
         return junk, article
 
 
+def hash_part(key: str, page_id: str, parts: int = 2) -> int:
+    """Which of ``parts`` parts a page falls in, for the split named ``key``: stable, and
+    independent of the other splits (and of the dev/held split)."""
+    return hashlib.sha256(f"{key}:{page_id}".encode()).digest()[0] % parts
+
+
 def fold_of(page_id: str) -> int:
-    return hashlib.sha256(("fold:" + page_id).encode()).digest()[0] % 2
+    return hash_part("fold", page_id)
 
 
 def pages(ruled: Iterable[tuple[str, dict, str, list]]) -> list[Page]:
@@ -194,7 +200,7 @@ def with_words(p: Page, table: dict[str, float]) -> np.ndarray:
 
 
 def word_fold(page_id: str) -> int:
-    return hashlib.sha256(("words:" + page_id).encode()).digest()[0] % 2
+    return hash_part("words", page_id)
 
 
 def out_of_fold(ps: list[Page]) -> list[np.ndarray]:

@@ -24,7 +24,8 @@ from cleaners.typos import repair_typos
 from .test_cleaners import ARTICLE, ARTICLE_2, decisions
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
 
 
 # --- rule guards -----------------------------------------------------------------------
@@ -664,10 +665,10 @@ def test_the_line_model_was_trained_on_the_evidence_todays_rules_give():
     weights in the repository must be what benchmarks/train_line_model.py gives today."""
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     from diagnose import rules_fingerprint, training_blocks
 
-    model = json.loads((Path(__file__).resolve().parents[1] / "cleaners" / "rules" / "line_model.json").read_text())
+    model = json.loads((ROOT / "cleaners" / "rules" / "line_model.json").read_text())
     ruled = list(training_blocks("balanced"))
     assert len(ruled) > 1000  # both renderings of the ~500 dev pages
     assert rules_fingerprint(ruled) == model["rules_fingerprint"], (
