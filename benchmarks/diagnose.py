@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterable, Iterator
 
 from quality import RENDERINGS, SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)

@@ -42,7 +42,6 @@ writes every figure. Figures are reported, not asserted.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import random
 import time
@@ -57,6 +56,7 @@ from quality import SETS, evaluate, load  # importing quality also puts ../share
 
 from cleaners.config import CleanConfig, EncodingOptions, LanguageOptions, TypoOptions
 from cleaners.corpus import PROTECTED, WORD
+from cleaners.edits import changed_spans
 from cleaners.encoding import repair_encoding
 from cleaners.language import detect_language
 from cleaners.pipeline import clean_text
@@ -164,8 +164,7 @@ def normalised(text: str) -> str:
 
 def unrestored(expected: str, got: str) -> list[str]:
     """The stretches of ``expected`` that ``got`` does not give back."""
-    matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
-    return [expected[i1:i2] or f"+{got[j1:j2]}" for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return [expected[i1:i2] or f"+{got[j1:j2]}" for i1, i2, j1, j2 in changed_spans(expected, got)]
 
 
 def measure_mojibake(pages: list[Page]) -> dict[str, Any]:

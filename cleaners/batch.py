@@ -25,7 +25,7 @@ from fsspec.core import url_to_fs
 from . import ledger as ledger_mod
 from .config import CleanConfig
 from .corpus import CorpusProfile
-from .decode import RejectInput, decode_bytes
+from .decode import RejectInput, decode_text
 from .inputs import WHOLE_FILE, BadInput, InputDocument, Part, is_container, read_documents, split_container
 from .pipeline import RunInfo, clean_document
 from .record import Record, Reject
@@ -171,7 +171,7 @@ def scan_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> Sh
             documents.append((uri, item.member, hashlib.sha256(item.raw).hexdigest()))
             if item.format == "text":
                 try:
-                    profile.add_text(decode_bytes(item.raw).text, lexicon.knows, host_of(uri, item.url))
+                    profile.add_text(decode_text(item.raw, item.from_string).text, lexicon.knows, host_of(uri, item.url))
                 except RejectInput:
                     pass  # the cleaning pass reports it as a reject
     return ShardScan(profile, documents)

@@ -8,7 +8,6 @@ characters cannot need a fix and are skipped (most of the text: this is the spee
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from functools import lru_cache
@@ -17,7 +16,7 @@ import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
 
 from .config import EncodingOptions
-from .edits import ProposedEdit, apply_edits
+from .edits import ProposedEdit, apply_edits, diff_edits
 from .record import Edit
 from .textmap import TrackedText
 
@@ -30,7 +29,7 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")
 _CONTINUATION = "".join(bytes([b]).decode("sloppy-windows-1252") for b in range(0x80, 0xC0))
 # A complete UTF-8 sequence shown as windows-1252: a lead byte and as many continuation
 # bytes as it announces ("â„¢" is the three bytes of "™").
-_LEFTOVER_MOJIBAKE = re.compile(
+LEFTOVER_MOJIBAKE = re.compile(
     "[\u00c2-\u00df][{c}]|[\u00e0-\u00ef][{c}]{{2}}|[\u00f0-\u00f4][{c}]{{3}}".format(c=re.escape(_CONTINUATION))
 )
 
@@ -50,7 +49,7 @@ def _fix_leftover_mojibake(line: str) -> str:
             return match.group()
         return char if len(char) == 1 else match.group()
 
-    return _LEFTOVER_MOJIBAKE.sub(decode, line)
+    return LEFTOVER_MOJIBAKE.sub(decode, line)
 
 
 @lru_cache(maxsize=8)
@@ -75,16 +74,6 @@ def _rule_name(explanation: list | None) -> str:
     return "ftfy:" + "+".join(step.parameter for step in explanation)
 
 
-def _diff_edits(before: str, after: str, offset: int, rule: str) -> list[ProposedEdit]:
-    """Smallest replacements turning ``before`` into ``after`` (offsets into the text)."""
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    return [
-        ProposedEdit(offset + i1, offset + i2, after[j1:j2], "encoding", rule)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
-
-
 def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[TrackedText, list[Edit]]:
     """Fix mojibake, control characters and Unicode normalisation, explaining each edit."""
     if not options.enabled:
@@ -101,7 +90,7 @@ def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[Tra
         if leftover != fixed:
             fixed, rule = leftover, f"{rule}+leftover-utf8-as-windows-1252" if fixed != line else "leftover-utf8-as-windows-1252"
         if fixed != line:
-            proposed.extend(_diff_edits(line, fixed, match.start(), rule))
+            proposed.extend(diff_edits(line, fixed, match.start(), "encoding", rule))
     return apply_edits(tracked, proposed)
 
 
@@ -121,5 +110,5 @@ def renormalise(tracked: TrackedText, options: EncodingOptions) -> tuple[Tracked
         line = match.group()
         fixed = unicodedata.normalize(form, line)
         if fixed != line:
-            proposed.extend(_diff_edits(line, fixed, match.start(), f"normalize:{form}"))
+            proposed.extend(diff_edits(line, fixed, match.start(), "encoding", f"normalize:{form}"))
     return apply_edits(tracked, proposed)

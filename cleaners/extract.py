@@ -1,12 +1,10 @@
-"""HTML inputs: bytes to text, then article extraction with metadata (before the text cleaners).
+"""HTML inputs: article extraction with metadata, after decoding and before the text cleaners.
 
-Two steps, both pure Python (no Prefect import):
-
-* :func:`decode_html` turns the saved bytes into HTML text, trusting declared charsets
-  before guessing (order in its docstring).
-* :func:`extract_html` runs trafilatura on the HTML and returns an :class:`Extraction`
-  (text, which extractor produced it, metadata, notes). The settings are data
-  (:data:`TRAFILATURA_SETTINGS`, :data:`DATE_PARAMS`), separate from the logic.
+Pure Python (no Prefect import). The bytes of a page are decoded first
+(:func:`cleaners.decode.decode_html`); :func:`extract_html` runs trafilatura on the HTML
+text and returns an :class:`Extraction` (text, which extractor produced it, metadata,
+notes). The settings are data (:data:`TRAFILATURA_SETTINGS`, :data:`DATE_PARAMS`),
+separate from the logic.
 
 Time limit. A pathological page can keep lxml/trafilatura busy for minutes, and a Python
 thread cannot be interrupted (the pipeline extracts inside Prefect worker *threads*, where
@@ -35,10 +33,8 @@ and the cleaners remove a line readability leaves out when the line model doubts
 from __future__ import annotations
 
 import atexit
-import codecs
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -76,10 +72,6 @@ DATE_PARAMS: dict[str, Any] = {"original_date": True, "extensive_search": False,
 
 #: Metadata fields copied from trafilatura's Document, in this order.
 METADATA_FIELDS: tuple[str, ...] = ("title", "author", "date", "sitename", "url", "categories", "tags", "description")
-
-#: Bytes searched for a ``<meta charset>`` declaration (the HTML standard's prescan uses 1024;
-#: pages with long ``<head>`` scripts put it later).
-META_PRESCAN_BYTES = 4096
 
 #: Default per-document limit, seconds.
 DEFAULT_TIME_LIMIT = 10.0
@@ -126,97 +118,6 @@ class Extraction:
     #: compare with its own result), one line per block element; None when that pass did not
     #: run. A second opinion for the cleaners (``boilerplate.SecondOpinion``), not output.
     second_opinion: str | None = None
-
-
-# ----------------------------------------------------------------------------- decoding
-
-#: Labels the HTML standard maps to another decoder (browsers decode latin-1/ascii as
-#: windows-1252; a ``<meta>`` declaring UTF-16 in an ASCII-compatible document means UTF-8).
-_LABEL_OVERRIDES = {
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
-    "ascii": "cp1252", "us-ascii": "cp1252", "iso_8859-1": "cp1252", "iso-ir-100": "cp1252",
-    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8", "x-user-defined": "cp1252",
-}
-#: Python codecs that no web page means, whatever it declares: they raise on any byte
-#: ("undefined"), parse markup as something else ("punycode", "idna", "utf-7") or decode
-#: backslash escapes ("unicode-escape"). A label naming one is treated as unknown.
-_NOT_WEB_CHARSETS = frozenset({"undefined", "punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape", "charmap"})
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
-
-
-def _codec(label: str | None) -> str | None:
-    """Python codec name for a charset label, or None when unknown."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    label = _LABEL_OVERRIDES.get(label, label)
-    try:
-        info = codecs.lookup(label)
-    except LookupError:
-        return None
-    # bytes-to-bytes codecs ("base64", "zlib") and str-to-str ones ("rot13") are no charsets
-    text_codec = getattr(info, "_is_text_encoding", True)
-    return info.name if text_codec and info.name not in _NOT_WEB_CHARSETS else None
-
-
-def _try(raw: bytes, codec: str | None) -> str | None:
-    if codec is None:
-        return None
-    try:
-        return raw.decode(codec)
-    except (UnicodeError, LookupError):  # UnicodeError: some codecs raise the base class
-        return None
-
-
-def decode_html(raw: bytes, http_content_type: str | None = None) -> tuple[str, str]:
-    """Decode saved HTML bytes; returns ``(html_text, encoding_used)`` (a Python codec name).
-
-    Order of trust, first that decodes the bytes without error wins:
-
-    1. a byte-order mark (the HTML standard puts it above everything, the header included);
-    2. the ``charset`` of the HTTP ``Content-Type`` header, when given;
-    3. a ``<meta charset=...>`` or ``<meta http-equiv="Content-Type" content="...; charset=...">``
-       in the first :data:`META_PRESCAN_BYTES` bytes;
-    4. detection: strict UTF-8 first (the common case, and instant), then charset-normalizer's
-       guesses, best first, ASCII-compatible ones only (without a BOM, HTML is never UTF-16/32);
-    5. UTF-8 with U+FFFD replacement characters (never fails).
-
-    Declared labels follow the HTML standard's mapping where it differs from Python's
-    (``iso-8859-1``/``ascii`` decode as ``cp1252``). A declaration that does not decode the
-    bytes (servers and templates lie) is skipped rather than trusted with replacements.
-    """
-    for bom, codec in _BOMS:
-        if raw.startswith(bom):
-            text = _try(raw, codec)
-            if text is not None:
-                return text, codecs.lookup(codec).name
-    candidates: list[str | None] = []
-    if http_content_type:
-        match = _HEADER_CHARSET.search(http_content_type)
-        candidates.append(_codec(match.group(1)) if match else None)
-    match = _META_CHARSET.search(raw[:META_PRESCAN_BYTES])
-    candidates.append(_codec(match.group(1).decode("ascii")) if match else None)
-    candidates.append("utf-8")
-    for codec in candidates:
-        text = _try(raw, codec)
-        if text is not None:
-            return text, codec  # type: ignore[return-value]
-    from charset_normalizer import from_bytes
-
-    for match in from_bytes(raw):  # best guess first
-        codec = _codec(match.encoding)
-        if codec is None or codec.startswith(("utf-16", "utf-32")):
-            continue  # HTML without a BOM is ASCII-compatible: a UTF-16/32 guess is noise
-        text = _try(raw, codec)
-        if text is not None:
-            return text, codec
-    return raw.decode("utf-8", errors="replace"), "utf-8"
 
 
 # ----------------------------------------------------------------------------- extraction (in process)

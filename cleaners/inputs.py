@@ -78,6 +78,9 @@ class InputDocument:
     date: str | None = None
     content_type: str | None = None  # the HTTP Content-Type of a WARC response (its charset)
     extra: dict = field(default_factory=dict)
+    #: The container held the document as a string (a JSONL field): ``raw`` is its UTF-8,
+    #: and the document is that string, never decoded again (whatever its ``<meta>`` says).
+    from_string: bool = False
 
 
 @dataclass(frozen=True)
@@ -454,6 +457,7 @@ def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int,
         record_id=_str_or_none(row.get(fields.id)),
         date=_str_or_none(row.get(fields.published)),
         extra={k: v for k, v in sorted(row.items()) if k not in known},
+        from_string=True,
     )
 
 

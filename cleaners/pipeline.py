@@ -27,9 +27,9 @@ from . import __version__
 from .boilerplate import NOT_A_HEADING_END, SecondOpinion, TemplateCheck, classify_blocks, rulebook, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
-from .decode import RejectInput, decode_bytes
+from .decode import RejectInput, decode_page, decode_text
 from .encoding import renormalise, repair_encoding
-from .extract import Extraction, ExtractionError, decode_html, extract_html
+from .extract import Extraction, ExtractionError, extract_html
 from .inputs import InputDocument
 from .language import detect_language, move_to
 from .record import Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
@@ -167,6 +167,7 @@ class Decoded:
     text: str
     encoding: str
     extraction: Extraction | None = None  # HTML only
+    overruled_charset: str | None = None  # HTML only: see decode.decode_html
 
 
 def decode_document(doc: InputDocument, config: CleanConfig) -> Decoded:
@@ -175,18 +176,18 @@ def decode_document(doc: InputDocument, config: CleanConfig) -> Decoded:
     Raises :class:`RejectInput` with the reason when the document cannot become text.
     """
     if doc.format != "html":
-        decoded = decode_bytes(doc.raw)
+        decoded = decode_text(doc.raw, doc.from_string)
         return Decoded(decoded.text, decoded.encoding)
     if not doc.raw.strip():
         raise RejectInput("empty", "the page has no content")
-    html, encoding = decode_html(doc.raw, doc.content_type)
+    page = decode_page(doc.raw, doc.content_type, doc.from_string)
     try:
-        extraction = extract_html(html, doc.url, config.html.time_limit)
+        extraction = extract_html(page.text, doc.url, config.html.time_limit)
     except ExtractionError as exc:
         raise RejectInput(getattr(exc, "reason", "extraction_failed"), str(exc)) from exc
     if not extraction.text.strip():
         raise RejectInput("no_article", "trafilatura found no article text in the page" + "".join(f"; {n}" for n in extraction.notes))
-    return Decoded(extraction.text, encoding, extraction)
+    return Decoded(extraction.text, page.encoding, extraction, page.overruled_charset)
 
 
 def _metadata_of(extraction: Extraction | None) -> Metadata | None:
@@ -230,7 +231,7 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
         language=language,
         source=Source(
             uri=doc.uri, member=doc.member, container=doc.container, sha256=digest, bytes=len(doc.raw), format=doc.format,
-            encoding=decoded.encoding, url=doc.url, record_id=doc.record_id, date=doc.date,
+            encoding=decoded.encoding, overruled_charset=decoded.overruled_charset, url=doc.url, record_id=doc.record_id, date=doc.date,
             extracted_sha256=hashlib.sha256(decoded.text.encode("utf-8")).hexdigest() if extraction else None,
             extractor=extraction.extractor if extraction else None, extra=doc.extra,
         ),

@@ -85,7 +85,17 @@ class Source(_Model):
     sha256: str = Field(description="sha256 of the document's raw bytes (a JSONL row's html/text field as UTF-8; a WARC record's payload).")
     bytes: int = Field(ge=0)
     format: Literal["text", "html"] = Field(description="What the raw bytes are: scraped text, or HTML (extracted with trafilatura first).")
-    encoding: str = Field(description="Encoding used to decode the bytes.")
+    encoding: str = Field(
+        description="Encoding used to decode the bytes; 'string' when the input held the document as a string (a JSONL field), used as it is."
+    )
+    overruled_charset: str | None = Field(
+        None,
+        description=(
+            "HTML: the charset the page declared (HTTP header, else <meta>), as written, when its bytes were decoded otherwise: "
+            "valid UTF-8 with non-ASCII characters wins over a <meta>, a byte-order mark over both, and a declaration that "
+            "does not decode the bytes is skipped. Null when the page was decoded as declared or declared nothing."
+        ),
+    )
     url: str | None = Field(None, description="Page URL: JSONL url field or WARC-Target-URI.")
     record_id: str | None = Field(None, description="JSONL id field or WARC-Record-ID.")
     date: str | None = Field(None, description="JSONL published field or WARC-Date (fetch time).")

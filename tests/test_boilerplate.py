@@ -14,7 +14,7 @@ from cleaners import batch
 from cleaners.boilerplate import apply_rules, classify_blocks, word_count
 from cleaners.config import CleanConfig, TypoOptions
 from cleaners.linemodel import (
-    FEATURE_NAMES, WORD_NAMES, WORD_SCORE_LIMIT, LineView, line_features, load_model, score_lines, word_table,
+    FEATURE_NAMES, WORD_NAMES, WORD_SCORE_LIMIT, LineView, line_features, load_model, word_table,
 )
 from cleaners.pipeline import RunInfo
 from cleaners.rules import load_rules

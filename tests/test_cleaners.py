@@ -6,13 +6,17 @@ import os
 import subprocess
 import sys
 
+import re
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners.boilerplate import classify_blocks
 from cleaners.config import CleanConfig, ConfigError, EncodingOptions, TypoOptions, load_config
 from cleaners.decode import RejectInput, decode_bytes
+from cleaners.edits import changed_spans
 from cleaners.encoding import repair_encoding
 from cleaners.pipeline import InputDocument, RunInfo, clean_document, clean_text
 from cleaners.record import Reject
@@ -106,6 +110,43 @@ def test_mojibake_is_restored_and_explained():
     assert edits and all(e.kind == "encoding" and e.rule.startswith("ftfy:") for e in edits)
     for edit in edits:
         assert broken[edit.start : edit.end] == edit.before
+
+
+#: A Russian paragraph: no ASCII letters, so a line of its mojibake has only spaces and
+#: punctuation to align on. difflib's longest-block heuristic recorded such lines as a few
+#: giant misaligned replacements (one "before" several words long, "after" another word).
+RUSSIAN = (
+    "Мэр города объявил в среду, что новая линия трамвая откроется весной. "
+    "По его словам, строительство обошлось дешевле, чем планировалось, а первые вагоны уже прибыли в депо."
+)
+
+
+def test_a_long_line_of_mojibake_is_repaired_word_by_word():
+    good = " ".join([RUSSIAN, "“" + ARTICLE + "” — café"] * 40)  # about 16,000 characters on one line
+    broken = good.encode("utf-8").decode("sloppy-windows-1252")
+    fixed, edits = repair_encoding(TrackedText(broken), EncodingOptions())
+    assert fixed.text == good
+    runs = [word for word in re.findall(r"[^\x00-\x7f]+", good)]
+    assert [e.after for e in edits] == runs  # one edit per run of non-ASCII characters, in order
+    for edit in edits:
+        assert broken[edit.start : edit.end] == edit.before == edit.after.encode("utf-8").decode("sloppy-windows-1252")
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(max_size=300), st.lists(st.tuples(st.integers(0, 300), st.integers(0, 6), st.text(max_size=6)), max_size=8))
+def test_changed_spans_rebuild_the_new_line_from_the_old(before, changes):
+    after = before
+    for at, length, insert in changes:
+        at = min(at, len(after))
+        after = after[:at] + insert + after[at + length :]
+    spans = changed_spans(before, after)
+    rebuilt, pos, last_j = [], 0, 0
+    for i1, i2, j1, j2 in spans:
+        assert pos <= i1 <= i2 and last_j <= j1 <= j2 and (i1, j1) != (i2, j2)
+        assert before[pos:i1] == after[last_j:j1]  # between spans both sides are equal
+        rebuilt += [before[pos:i1], after[j1:j2]]
+        pos, last_j = i2, j2
+    assert "".join(rebuilt) + before[pos:] == after and before[pos:] == after[last_j:]
 
 
 def test_clean_text_passes_encoding_repair_unchanged():

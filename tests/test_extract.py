@@ -1,4 +1,4 @@
-"""HTML inputs: decoding, trafilatura extraction with metadata, and the per-page time limit.
+"""HTML inputs: trafilatura extraction with metadata, and the per-page time limit.
 
 Real behaviour only: pages built here go through the real trafilatura in the real worker
 subprocess. The time-limit test injects a CPU-bound extractor function (a stand-in for a
@@ -22,7 +22,6 @@ from cleaners.extract import (
     _extract_in_process,
     _trafilatura,
     block_text,
-    decode_html,
     extract_html,
 )
 from cleaners.config import CleanConfig
@@ -197,56 +196,6 @@ def test_second_opinion_that_found_another_part_of_the_page_is_ignored():
     unrelated = "Cookie settings\nOur partners\n" + RELATED[0]
     result, _ = clean_text(extraction.text, config, page_title=extraction.metadata["title"], second_opinion=unrelated)
     assert SALES_BOX in result.text and not any(r.rule.endswith("second_opinion") for r in result.removed)
-
-
-def test_meta_charset_windows_1252_decodes_right():
-    body = "<p>Le café “Chez Zoë” a fermé — après 40 ans, dit-il… 5 €</p>"
-    raw = f'<html><head><meta charset="windows-1252"><title>x</title></head><body>{body}</body></html>'.encode("cp1252")
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")
-    text, encoding = decode_html(raw)
-    assert encoding == "cp1252"
-    assert body in text
-
-
-def test_http_equiv_and_header_order():
-    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1"></head><body><p>naïve “quotes”</p></body></html>'
-    raw = page.encode("cp1252")
-    text, encoding = decode_html(raw)
-    assert encoding == "cp1252"  # the HTML standard decodes a latin-1 label as windows-1252
-    assert "naïve “quotes”" in text
-    # the HTTP header beats the <meta>
-    utf8 = page.replace("ISO-8859-1", "windows-1252").encode("utf-8")
-    text, encoding = decode_html(utf8, "text/html; charset=UTF-8")
-    assert encoding == "utf-8" and "naïve “quotes”" in text
-    # a header that cannot decode the bytes is skipped, not trusted with replacement characters
-    text, encoding = decode_html(raw, "text/html; charset=utf-8")
-    assert encoding == "cp1252" and "\ufffd" not in text
-
-
-def test_bom_undeclared_and_garbage():
-    assert decode_html("<p>héllo</p>".encode("utf-8-sig")) == ("<p>héllo</p>", "utf-8-sig")  # BOM dropped
-    assert decode_html("<p>héllo wörld</p>".encode("utf-8")) == ("<p>héllo wörld</p>", "utf-8")
-    # nothing declared, not UTF-8: charset-normalizer's guess
-    french = ("<html><body><p>Le café de la gare a fermé ses portes après quarante années de service, "
-              "a déclaré le propriétaire à la presse locale, très ému.</p></body></html>")
-    assert decode_html(french.encode("cp1252")) == (french, "cp1252")
-    # an unknown label and undecodable bytes: never a crash, never a UTF-16 reading of ASCII markup
-    text, encoding = decode_html(b"<p>\xff\xfe\x00\x81 broken</p>", "text/html; charset=no-such-charset")
-    assert text.startswith("<p>") and "broken" in text and isinstance(encoding, str)
-
-
-@pytest.mark.parametrize("label", ["undefined", "punycode", "idna", "utf-7", "unicode_escape", "raw_unicode_escape", "charmap", "rot13", "base64"])
-@pytest.mark.parametrize("where", ["meta", "header"])
-def test_a_python_only_codec_declared_as_charset_is_an_unknown_label(label, where):
-    """Python knows these names, but they are no web charsets: "undefined" and "punycode"
-    raised a bare UnicodeError out of decoding (the page became an internal error), and
-    "unicode_escape" would read backslashes in the page as escapes."""
-    body = "<p>Caf\u00e9 owners say C:\\new\\plans are \u201cgood news\u201d for the harbour.</p>"
-    meta = f'<meta charset="{label}">' if where == "meta" else ""
-    raw = f"<html><head>{meta}</head><body>{body}</body></html>".encode("utf-8")
-    text, encoding = decode_html(raw, f"text/html; charset={label}" if where == "header" else None)
-    assert (body in text, encoding) == (True, "utf-8")
 
 
 # ----------------------------------------------------------------------------- time limit

@@ -264,7 +264,7 @@ def test_jsonl_lone_surrogates_and_unparseable_urls_still_give_records(tmp_path)
     summary = batch.clean_shard(0, [str(path)], str(out), config, RunInfo(config.config_hash(), processed_at="t"), profile)
     assert summary.rejects == [] and summary.records == 2
     first, second = (json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").split("\n") if line)
-    assert first["text"].startswith("Café owners in Zürich are naïve, he said. \ufffd") and first["source"]["encoding"] == "utf-8"
+    assert first["text"].startswith("Café owners in Zürich are naïve, he said. \ufffd") and first["source"]["encoding"] == "string"
     assert first["source"]["url"] == "https://gazette.example/\ufffd"
     assert first["source"]["extra"] == {"tags": ["ok", "\ufffd"], "\ufffd": 1}
     assert second["source"]["url"] == "http://[::1/harbour" and second["text"].startswith(ARTICLE[0])
