@@ -19,7 +19,7 @@ import hashlib
 from collections import Counter
 from typing import Iterable, Iterator
 
-from quality import RENDERINGS, SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)
+from quality import MEASURED_SETS, RENDERINGS, SETS, evaluate, half_of, load  # noqa: F401  (sets up sys.path)
 
 # Tokens as the AEB metric counts them: evaluate.tokens (\w+).
 
@@ -83,7 +83,7 @@ def rules_fingerprint(pages: Iterable[tuple[str, dict, str, list[Block]]]) -> st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rendering", default="scraped_text")
-    parser.add_argument("--set", action="append", choices=list(SETS))
+    parser.add_argument("--set", action="append", choices=list(MEASURED_SETS))
     parser.add_argument("--strictness", default="balanced")
     parser.add_argument("--show", help="print removed article lines of this rule")
     parser.add_argument("--rules-only", action="store_true", help="without the line model")

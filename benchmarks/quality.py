@@ -1,9 +1,12 @@
 """Boilerplate-removal quality on the development benchmark (AEB 4-shingle F1).
 
 Runs the cleaning pipeline (no Prefect: the same ``clean_document`` the flow calls) over
-both files of ``../shared/bench`` and both dirty renderings (``scraped_text``, the realistic
-input, and ``page_text``, all visible text), and scores the cleaned text against
-``gold_text`` with ``../shared/bench/evaluate.py``.
+the three files of ``../shared/bench`` and both dirty renderings (``scraped_text``, the
+realistic input, and ``page_text``, all visible text), and scores the cleaned text against
+``gold_text`` with ``../shared/bench/evaluate.py``. ``dragnet-train`` (its gold leaves the
+reader comments out: it measures comment removal) is AGPLv3 data: it is measured here and
+rules may be written from it, but the line model never trains on it (``SETS``, which
+``train_line_model.py`` and ``diagnose.training_blocks`` read, leaves it out).
 
 Pages are split in two halves by a hash of their id: ``dev`` (look at it while tuning
 rules) and ``held`` (never looked at; report it). Prints F1/P/R per set, rendering and
@@ -33,7 +36,10 @@ from cleaners.config import CleanConfig  # noqa: E402
 from cleaners.pipeline import InputDocument, RunInfo, clean_document  # noqa: E402
 from cleaners.record import Record  # noqa: E402
 
+#: The sets the line model may train on (their dev halves).
 SETS = {"scrapinghub": "scrapinghub.jsonl.gz", "wcxb-dev-articles": "wcxb-dev-articles.jsonl.gz"}
+#: Every set measured: SETS and those that are for measuring only (see the module docstring).
+MEASURED_SETS = {**SETS, "dragnet-train": "dragnet-train.jsonl.gz"}
 RENDERINGS = ("scraped_text", "page_text")
 
 
@@ -43,7 +49,7 @@ def half_of(page_id: str) -> str:
 
 
 def load(name: str) -> list[dict]:
-    with gzip.open(BENCH / SETS[name], "rt", encoding="utf-8") as rows:
+    with gzip.open(BENCH / MEASURED_SETS[name], "rt", encoding="utf-8") as rows:
         return [json.loads(line) for line in rows]
 
 
@@ -60,6 +66,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--strictness", default="balanced", choices=["conservative", "balanced", "aggressive"])
     parser.add_argument("--no-line-model", action="store_true", help="rules only (boilerplate.line_model = false)")
+    parser.add_argument("--set", action="append", choices=list(MEASURED_SETS), help="only these sets (default: all)")
+    parser.add_argument("--rendering", action="append", choices=list(RENDERINGS), help="only these renderings (default: both)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     options = {"strictness": args.strictness, "line_model": not args.no_line_model}
@@ -67,9 +75,9 @@ def main() -> None:
     run = RunInfo(config.config_hash(), processed_at="benchmark")
     results, categories, rules = [], Counter(), Counter()
     print(f"{'set':20s} {'input':13s} {'half':5s} {'n':>4s}  {'untouched F1 / P / R':24s}  newsclean F1 / P / R")
-    for name in SETS:
+    for name in args.set or MEASURED_SETS:
         rows = load(name)
-        for rendering in RENDERINGS:
+        for rendering in args.rendering or RENDERINGS:
             by_half: dict[str, list] = {"dev": [], "held": [], "all": []}
             for row in rows:
                 text, record = clean(row[rendering], row["id"], config, run) if row[rendering].strip() else ("", None)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any, Callable, Iterator
@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover  (Python 3.10)
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from .linemodel import Layout, LineView, count_words, score_lines
+from .pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
 from .rules import load_rules
 from .templates import normalised_line
 
@@ -78,6 +79,8 @@ class Block:
     evidence: bool = False
     score: float | None = None
     detail: str | None = None
+    #: Parts of a kept line removed on their own (see :mod:`cleaners.pieces`), in order.
+    cuts: list[Cut] = field(default_factory=list)
 
     def assign(self, category: str, rule: str, evidence: bool = False) -> None:
         self.category, self.rule, self.evidence = category, rule, evidence
@@ -220,6 +223,8 @@ def classify_blocks(
         if second_opinion is not None:
             disagree(blocks, second_opinion, layout, rulebook(strictness).thresholds)
     _repeated_paragraphs(blocks, rulebook(strictness).thresholds["repeat_min_words"])
+    guard_body(blocks, rulebook(strictness).thresholds)
+    _cut_pieces(blocks, strictness)
     return blocks
 
 
@@ -237,15 +242,17 @@ def apply_rules(
         _site_template(blocks, templates)
     _tweet_bodies(blocks)
     _dated_lists(blocks, book.dated_item, t["dated_list_min_items"])
+    _teaser_runs(blocks, _list_rules())
     _heading_noise(blocks, book.connectors, t)
     tail_start = int(len(text) * t["tail_fraction"])
     _grow_regions(blocks, book, t, tail_start)
+    _list_runs(blocks, _list_rules())
     body_start = _body_start(blocks, t["body_min_words"])
     if page_title:
         _page_title(blocks, body_start, title_forms(page_title, book.title_separator, book.title_part_min_words))
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
     _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"], book.not_a_teaser)
-    _comment_thread(blocks, body_start, t["comment_thread_tail_only"])
+    _comment_thread(blocks, body_start, t)
     _grow_regions(blocks, book, t, tail_start)
     return blocks
 
@@ -398,6 +405,67 @@ def _dated_lists(blocks: list[Block], pattern: re.Pattern[str], min_items: int) 
             for item in run:
                 item.assign("related", "related.dated_headline_list", evidence=True)
         run = []
+
+
+@lru_cache(maxsize=1)
+def _list_rules() -> dict[str, Any]:
+    """``[lists]`` of ``rules/related.toml``, its patterns compiled."""
+    lists = dict(load_rules("related")["lists"])
+    for key in ("teaser_cut", "teaser_elision"):
+        lists[key] = re.compile(lists[key])
+    return lists
+
+
+_BULLET = re.compile(r"^\s*[-–•*·▪►]\s")
+
+
+def _teaser_titles(blocks: list[Block], block: Block, is_cut: set[int], rules: dict[str, Any]) -> list[Block]:
+    """The title and date lines directly above an excerpt: short, kept, no sentence and no
+    introduction (a line ending in "." or ":" leads into the excerpt, as a quote's does)."""
+    titles = []
+    for above in reversed(blocks[max(block.index - rules["teaser_title_lines"], 0) : block.index]):
+        if above.category is not None or above.index in is_cut or above.words > rules["teaser_title_max_words"] or above.text.rstrip()[-1:] in ".:;,":
+            break
+        titles.append(above)
+    return titles
+
+
+def _teaser_runs(blocks: list[Block], rules: dict[str, Any]) -> None:
+    """Two or more excerpts that end in a cut ("[…]", "Read more »") are teasers of other
+    posts: they go, each with the title and date lines directly above it.
+
+    A bare elision ("[…]", "[...]") also closes an article's own quotation of a source, so an
+    excerpt cut so counts only under a title line; a link ("Read more »") is a teaser alone."""
+    cuts = [b for b in blocks if b.category is None and b.words >= rules["teaser_min_words"] and rules["teaser_cut"].search(b.text)]
+    is_cut = {b.index for b in cuts}
+    teasers = []
+    for block in cuts:
+        titles = _teaser_titles(blocks, block, is_cut, rules)
+        if titles or not rules["teaser_elision"].search(block.text):
+            teasers.append((block, titles))
+    if len(teasers) < rules["teaser_min_lines"]:
+        return
+    for block, titles in teasers:
+        block.assign("related", "related.teaser_excerpt", evidence=True)
+        for title in titles:
+            title.assign("related", "related.teaser_excerpt")
+
+
+def _list_runs(blocks: list[Block], rules: dict[str, Any]) -> None:
+    """A list heading ("More from UK") takes the headline-sized lines after it, beyond the few
+    a region absorbs; a line followed by long prose is a subheading and ends the run."""
+    for heading in [b for b in blocks if b.rule == "related.section_marker"]:
+        for block in blocks[heading.index + 1 : heading.index + 1 + rules["list_max_lines"]]:
+            if block.words > rules["list_item_max_words"] or (block.words >= 12 and block.text.rstrip().endswith(".")):
+                break
+            if block.category is not None:
+                continue
+            if _BULLET.match(block.text):
+                break  # a bulleted list under "Also read:" is often the article's own reading list
+            nxt = blocks[block.index + 1] if block.index + 1 < len(blocks) else None
+            if nxt is not None and nxt.category is None and nxt.words >= rules["list_stop_prose_words"]:
+                break
+            block.assign("related", "related.list_item")
 
 
 def _is_name_line(block: Block, connectors: frozenset[str], max_words: int) -> bool:
@@ -562,40 +630,63 @@ def _repeated_headlines(
 
 
 @dataclass(frozen=True)
+class ThreadMarker:
+    """One kind of line a reader comment brings (``[[thread.marker]]`` in ``rules/comments.toml``)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    before: bool  # heads its comment (the thread starts at it), else a button under it
+    strong: bool  # two of any strong kinds open a thread
+    max_words: int  # 0: any length
+    in_comment: bool  # the marker is the comment's own first words ("Great post! ...")
+
+
+@dataclass(frozen=True)
 class ThreadRules:
     """The patterns of ``[thread]`` in ``rules/comments.toml``."""
 
     heading: re.Pattern[str]
     count: re.Pattern[str]
-    marker_before: re.Pattern[str]
-    marker_after: re.Pattern[str]
-    reader_voice: re.Pattern[str]
+    zero_count: re.Pattern[str]
+    form: re.Pattern[str]
+    markers: tuple[ThreadMarker, ...]
 
 
 @lru_cache(maxsize=1)
 def _thread_rules() -> ThreadRules:
     thread = load_rules("comments")["thread"]
-    keys = ("heading", "count", "marker_before", "marker_after", "reader_voice")
-    return ThreadRules(*(re.compile(thread[key]) for key in keys))
+    markers = tuple(
+        ThreadMarker(m["name"], re.compile(m["pattern"]), m["at"] == "before", m["strong"], m["max_words"], m.get("in_comment", False))
+        for m in thread["marker"]
+    )
+    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "zero_count", "form")), markers)
 
 
-class _ProseTail:
-    """Whether less prose follows a line than precedes it, in constant time per line.
+class _Prose:
+    """Prose before and after each line, in constant time per line.
 
     Prose: the words of sentence-like lines of twelve words or more. The sums are taken
     once per document, so a page with thousands of candidate headings stays linear.
     """
 
     def __init__(self, blocks: list[Block]) -> None:
-        prose = (b.words if b.words >= 12 and b.text.rstrip()[-1] in _SENTENCE_END else 0 for b in blocks)
+        prose = (b.words if _is_prose(b) else 0 for b in blocks)
         self._before = list(accumulate(prose, initial=0))  # _before[i]: prose words in lines < i
 
-    def __call__(self, index: int) -> bool:
-        after = self._before[-1] - self._before[index + 1]
-        return after <= self._before[index]
+    def before(self, index: int) -> int:
+        return self._before[index]
+
+    def in_tail(self, index: int) -> bool:
+        """Whether less prose follows the line than precedes it."""
+        return self._before[-1] - self._before[index + 1] <= self._before[index]
 
 
 _SENTENCE_END = ".!?…\"”’)。！？」』）"
+_PROSE_MIN_WORDS = 12
+
+
+def _is_prose(block: Block) -> bool:
+    return block.words >= _PROSE_MIN_WORDS and block.text.rstrip()[-1] in _SENTENCE_END
 
 
 def _in_toolbar(blocks: list[Block], block: Block) -> bool:
@@ -604,24 +695,27 @@ def _in_toolbar(blocks: list[Block], block: Block) -> bool:
     return any(b.evidence and b.category in ("navigation", "social") for b in neighbours)
 
 
-def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> None:
+def _comment_thread(blocks: list[Block], body_start: int, t: dict[str, Any]) -> None:
     """Everything from the start of the reader-comment thread to the end of the text.
 
     Scrapers put reader comments after the article, and comments read like prose (the line
-    model keeps many of them), so the thread's heading, or its reply buttons, are the
-    evidence for all of them. Only after the article's first prose line; with
-    ``tail_only``, only where less prose follows than precedes. Lines another rule already
-    claimed keep their own category.
+    model keeps many of them), so the thread's heading, a line of its comment form, or its
+    comments' own buttons and header lines are the evidence for all of them. Only after the
+    article's first prose line (``body_start``); with ``comment_thread_tail_only``, only
+    where less prose follows than precedes. Lines another rule already claimed keep their
+    own category. The start seeds no region: the short lines just above it are as often the
+    article's last ones ("The committee reports in February.", "(Editing by …)") as its
+    share buttons, which their own rules find.
     """
-    rules, in_tail = _thread_rules(), _ProseTail(blocks)
-    found = _thread_heading(blocks, body_start, tail_only, rules, in_tail) or _thread_markers(
-        blocks, body_start, tail_only, rules, in_tail
-    )
+    if body_start >= len(blocks):
+        return
+    rules, prose = _thread_rules(), _Prose(blocks)
+    found = _thread_heading(blocks, body_start, t, rules, prose) or _thread_markers(blocks, body_start, t, rules, prose)
     if found is None:
         return
     start, detail = found
     if blocks[start].category is None:
-        blocks[start].assign("comments", "comments.thread", evidence=True)
+        blocks[start].assign("comments", "comments.thread")
         blocks[start].detail = detail
     for later in blocks[start + 1 :]:
         if later.category is None:
@@ -629,46 +723,109 @@ def _comment_thread(blocks: list[Block], body_start: int, tail_only: bool) -> No
             later.detail = detail
 
 
-def _thread_heading(
-    blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules, in_tail: _ProseTail
-) -> tuple[int, str] | None:
-    """The first heading such as "Comments" or "12 thoughts on ...", and why.
+def _thread_heading(blocks: list[Block], body_start: int, t: dict[str, Any], rules: ThreadRules, prose: _Prose) -> tuple[int, str] | None:
+    """The first heading ("Comments", "12 thoughts on ..."), count or comment-form line, and why.
 
     A bare count ("124 Comments") is often the byline's link near the top, so it opens the
-    thread only in the tail; a count that recurs is a teaser list's counter. A "Comments"
-    line among share buttons is a button.
+    thread only in the tail or after ``comment_count_min_prose`` words of prose; a count
+    that recurs is a teaser list's counter, and a zero count a widget the article may
+    follow. A "Comments" line among share buttons is a button.
     """
+    tail_only = t["comment_thread_tail_only"]
     counts = {b.index for b in blocks if rules.count.search(b.text.strip())}
     for block in blocks[body_start + 1 :]:
         text = block.text.strip()
-        is_count = block.index in counts
-        if (not is_count and rules.heading.search(text) is None) or _in_toolbar(blocks, block):
+        short = block.words <= t["comment_marker_max_words"]
+        if block.index in counts:
+            if len(counts) > 1 or rules.zero_count.search(text):
+                continue
+            if not prose.in_tail(block.index) and (tail_only or prose.before(block.index) < t["comment_count_min_prose"]):
+                continue
+            kind = "count"
+        elif rules.heading.search(text):
+            kind = "heading"
+        elif short and rules.form.search(text):
+            kind = "comment-form line"
+        else:
             continue
-        if (is_count and len(counts) > 1) or ((is_count or tail_only) and not in_tail(block.index)):
+        if _in_toolbar(blocks, block) or (tail_only and not prose.in_tail(block.index)):
             continue
-        return block.index, f"from the comment heading {text[:80]!r} (line {block.index + 1})"
+        return block.index, f"from the comment {kind} {text[:80]!r} (line {block.index + 1})"
     return None
 
 
-def _thread_markers(
-    blocks: list[Block], body_start: int, tail_only: bool, rules: ThreadRules, in_tail: _ProseTail
-) -> tuple[int, str] | None:
-    """Where a thread without a heading starts: two or more comment markers after the body.
+def _marker_of(block: Block, rules: ThreadRules) -> ThreadMarker | None:
+    text = block.text.strip()
+    return next((m for m in rules.markers if (not m.max_words or block.words <= m.max_words) and m.pattern.search(text)), None)
 
-    A marker that heads a comment ("Jane says:", "Re: ... (Score:2)", a reader's "Hi
+
+def _is_comment(block: Block, marker: ThreadMarker | None, min_words: int) -> bool:
+    """A line that reads as a comment: long enough, and no marker unless the marker is the
+    comment's own first words."""
+    return block.words >= min_words and (marker is None or marker.in_comment)
+
+
+def _beside_a_comment(blocks: list[Block], block: Block, marker: ThreadMarker, kinds: dict[int, ThreadMarker]) -> bool:
+    """A marker heads a comment or stands under one: one of the two lines after a header,
+    the line before a button, has a few words and is no marker (or one inside a comment)."""
+    near = blocks[block.index + 1 : block.index + 3] if marker.before else blocks[max(block.index - 1, 0) : block.index]
+    return marker.in_comment or any(b.words >= 3 and (b.index not in kinds or kinds[b.index].in_comment) for b in near)
+
+
+def _thread_markers(blocks: list[Block], body_start: int, t: dict[str, Any], rules: ThreadRules, prose: _Prose) -> tuple[int, str] | None:
+    """Where a thread without a heading starts: comment markers after the article.
+
+    A marker that heads a comment ("Jane says:", a commenter's date line, a reader's "Hi
     Melissa," or "Great post!") starts the thread itself; a button under a comment
-    ("Reply") starts it one line up, at its comment.
+    ("Reply", "Report abuse", Typepad's "Posted by: X | date") one line up, at its comment.
+    Two strong markers anywhere after the body open the thread. The other kinds look like
+    page chrome too (a dateline, a toolbar's "Like"), so they count only beside a comment,
+    with a comment since the last one and at most ``comment_max_gap`` lines after it: two
+    of one kind (kinds that head comments: two different lines) or three of any kinds.
     """
-    marks: list[int] = []
-    for block in blocks[body_start + 1 :]:
-        text = block.text.strip()
-        if rules.marker_before.search(text) or rules.reader_voice.search(text):
-            marks.append(block.index)
-        elif rules.marker_after.search(text):
-            marks.append(max(block.index - 1, body_start + 1))
-    if len(marks) < 2 or (tail_only and not in_tail(marks[0])):
+    found = [(b, _marker_of(b, rules)) for b in blocks[body_start + 1 :]]
+    marks = [(b, m) for b, m in found if m is not None]
+    strong = [(b, m) for b, m in marks if m.strong]
+    starts = []
+    if len(strong) >= 2:
+        starts.append((_thread_start(strong[0], body_start), f"{len(strong)} comment markers ({', '.join(sorted({m.name for _, m in strong}))})"))
+    if (run := _marker_run(blocks, found, {b.index: m for b, m in marks}, t)) is not None:
+        starts.append((_thread_start(run[0], body_start), f"{len(run)} comment markers ({', '.join(sorted({m.name for _, m in run}))})"))
+    if not starts:
         return None
-    return marks[0], f"{len(marks)} comment markers from line {marks[0] + 1}"
+    first, what = min(starts, key=lambda s: s[0])
+    if t["comment_thread_tail_only"] and not prose.in_tail(first):
+        return None
+    return first, f"{what} from line {first + 1}"
+
+
+def _thread_start(mark: tuple[Block, ThreadMarker], body_start: int) -> int:
+    block, marker = mark
+    return block.index if marker.before else max(block.index - 1, body_start + 1)
+
+
+def _marker_run(
+    blocks: list[Block], found: list[tuple[Block, ThreadMarker | None]], kinds: dict[int, ThreadMarker], t: dict[str, Any]
+) -> list[tuple[Block, ThreadMarker]] | None:
+    """The first run of markers that reads as a thread (see :func:`_thread_markers`)."""
+    run: list[tuple[Block, ThreadMarker]] = []
+    seen: dict[str, set[str]] = {}
+    comment_since = True  # a comment since the last counted marker
+    for block, marker in found:
+        counted = marker is not None and comment_since and _beside_a_comment(blocks, block, marker, kinds)
+        if _is_comment(block, marker, t["comment_min_words"]):
+            comment_since = True
+        if not counted:
+            continue  # no comment since the last marker: a toolbar ("Like", "Like"), not a thread
+        comment_since = _is_comment(block, marker, t["comment_min_words"])
+        if run and block.index - run[-1][0].index > t["comment_max_gap"]:
+            run, seen = [], {}  # too far apart to be one thread: start again
+        run.append((block, marker))
+        lines = seen.setdefault(marker.name, set())
+        lines.add(block.text.strip().lower() if marker.before else str(block.index))
+        if len(lines) >= 2 or len(run) >= 3:
+            return run
+    return None
 
 
 # --- pass 6: the line model -------------------------------------------------------------
@@ -760,6 +917,178 @@ def _repeated_paragraphs(blocks: list[Block], min_words: int) -> None:
             block.detail = f"repeats line {first_seen[key] + 1}"
         else:
             first_seen[key] = block.index
+
+
+# --- last: the body guard ---------------------------------------------------------------
+#
+# Rules that decide a short line by its shape or its neighbours (a region's absorbed lines,
+# lead labels, teaser headlines, the line model) also meet the article's own short lines.
+# The guard gives back what only such a rule removed when the line's place says it is
+# article text. A phrase rule's evidence and the comment thread stand.
+
+#: Rules that decide a line from its shape, its place or a score, not from its words.
+_WEAK_RULE = re.compile(r"\.(region|lead_label|teaser_headline|repeated_line|line_model|second_opinion|list_item|teaser_excerpt)$")
+#: "Label: value" lines ("Company Size: 10-50", "Total Reviews: 726").
+_FIELD_LINE = re.compile(r"^[-•*·]?\s*[A-Z][\w'’&/()\- ]{0,30}?\s*:\s+\S")
+#: The end of a sentence: a word's last letters, its punctuation, then a capital or the end
+#: ("1. NordVPN 2. Surfshark" is a list, not sentences).
+_SENTENCE = re.compile(r"(?<=[^\W\d_]{2})[.!?…][\"”’)]*(\s+[\"“‘(]?[A-Z]|\s*$)")
+
+
+def guard_body(blocks: list[Block], t: dict[str, Any]) -> None:
+    """Give back article lines that only weak rules removed (see the section comment)."""
+    thread = next((b.index for b in blocks if b.rule == "comments.thread"), len(blocks))
+    body = blocks[:thread]  # the comment section is not the article's
+    _guard_continuations(body)
+    _guard_field_runs(body)
+    _guard_body_paragraphs(body, t)
+    _guard_subheadings(body, t)
+    _guard_against_emptying(blocks, t)
+
+
+def _weakly_removed(block: Block) -> bool:
+    return block.category is not None and block.rule is not None and _WEAK_RULE.search(block.rule) is not None
+
+
+def _restore(block: Block, why: str) -> None:
+    block.category, block.rule, block.evidence, block.detail = None, None, False, why
+
+
+#: Words a sentence does not end on: a line ending so was cut off mid-sentence.
+_OPEN_ENDING = re.compile(
+    r"(,|\b(a|an|the|of|to|and|or|but|in|on|at|by|for|from|with|as|that|which|who|whose|is|are|was|were|be|been|has|have|had|its|their|his|her|our|your|this|these|than|into|about|over|under|between|not|no|if|when|while|because|so))$"
+)
+
+
+def _guard_continuations(blocks: list[Block]) -> None:
+    """A line that continues the kept line before it is the rest of its sentence: it
+    starts with a lowercase letter, and that line (five words or more) ends mid-sentence,
+    on a comma or a word such as "the", "of" or "and"."""
+    for prev, block in zip(blocks, blocks[1:]):
+        if (
+            _weakly_removed(block)
+            and block.text.lstrip()[:1].islower()
+            and "://" not in block.text
+            and prev.category is None
+            and prev.words >= 5
+            and _OPEN_ENDING.search(prev.text.rstrip())
+        ):
+            _restore(block, "kept: it continues the sentence of the line before")
+
+
+def _guard_field_runs(blocks: list[Block]) -> None:
+    """Runs of "Label: value" lines are decided together: when most of a run of three or
+    more is kept, its weakly removed members come back (a spec list, a profile)."""
+    run: list[Block] = []
+    gap = 0
+    for block in [*blocks, None]:
+        if block is not None and _FIELD_LINE.match(block.text):
+            run.append(block)
+            gap = 0
+            continue
+        if block is not None and run and gap < 2:
+            gap += 1
+            continue
+        kept = sum(b.category is None for b in run)
+        if len(run) >= 3 and kept >= 2 and kept > len(run) - kept:
+            for member in run:
+                if _weakly_removed(member):
+                    _restore(member, f"kept: {kept} of the {len(run)} field lines around it are")
+        run, gap = ([block] if block is not None and _FIELD_LINE.match(block.text) else []), 0
+
+
+def _kept_prose(block: Block | None, min_words: int) -> bool:
+    return block is not None and block.category is None and block.words >= min_words
+
+
+def _guard_body_paragraphs(blocks: list[Block], t: dict[str, Any]) -> None:
+    """A paragraph of several sentences between kept prose on both sides is the body's own:
+    the line model alone does not remove it."""
+    min_words = t["guard_paragraph_min_words"]
+    kept = [b.index for b in blocks if _kept_prose(b, t["body_min_words"])]
+    if len(kept) < 2:
+        return
+    for block in blocks[kept[0] + 1 : kept[-1]]:
+        neighbours = blocks[block.index - 1 : block.index + 2 : 2]
+        if (
+            block.category is not None
+            and block.rule is not None
+            and block.rule.endswith((".line_model", ".second_opinion"))
+            and block.words >= min_words
+            and len(_SENTENCE.findall(block.text)) >= 2
+            and any(_kept_prose(b, _PROSE_MIN_WORDS) for b in neighbours)
+        ):
+            _restore(block, "kept: a paragraph of several sentences inside the article body")
+
+
+def _guard_subheadings(blocks: list[Block], t: dict[str, Any]) -> None:
+    """A short heading followed by a kept paragraph of the article is a subheading: after
+    kept prose, or at the end of a region that absorbed it (a list ends at the heading of
+    the article's next section)."""
+    for prev, block, nxt in zip(blocks, blocks[1:], blocks[2:]):
+        if (
+            _weakly_removed(block)
+            and not block.rule.endswith((".teaser_headline", ".repeated_line", ".teaser_excerpt"))  # a repeated line is a card
+            and block.words <= t["headline_max_words"]
+            and block.text.rstrip()[-1] not in NOT_A_HEADING_END
+            and (_kept_prose(prev, t["body_min_words"]) or block.rule.endswith(".region"))
+            and _kept_prose(nxt, t["body_min_words"])
+            and _SENTENCE.search(nxt.text) is not None
+            and not prev.text.rstrip().endswith(("…", "..."))  # a teaser's cut excerpt, then the next card
+        ):
+            _restore(block, "kept: a subheading, followed by the article's prose")
+
+
+def _guard_against_emptying(blocks: list[Block], t: dict[str, Any]) -> None:
+    """A page with article prose is never emptied: when nothing is kept, the prose lines
+    that only weak rules removed come back."""
+    if any(b.category is None for b in blocks):
+        return
+    for block in blocks:
+        if _weakly_removed(block) and block.words >= t["body_min_words"] and _SENTENCE.search(block.text):
+            _restore(block, "kept: the page would have no text left")
+
+
+# --- last: parts of lines ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _piece_rules() -> PieceRules:
+    return PieceRules.of(load_rules("structure")["pieces"])
+
+
+def _cut_pieces(blocks: list[Block], strictness: str) -> None:
+    """Cut the junk cells of a kept layout row, and the junk items of a long kept line near
+    the page's end that holds a bar, bullet or "©" (a footer blob: split at bars, bullets
+    and sentence ends, and judged by the rules of footer categories only)."""
+    rules = _piece_rules()
+    lines = [b.text for b in blocks]
+    tail = int(len(blocks) * rules.segment_tail_fraction)
+    for block in blocks:
+        if block.category is not None:
+            continue
+        cells = layout_cells(lines, block.index, rules) or [(0, len(block.text))]
+        pieces: list[tuple[int, int]] = []
+        verdicts: list[tuple[str, str] | None] = []
+        for cell in cells:
+            long_tail = block.index >= tail and word_count(block.text[cell[0] : cell[1]]) >= rules.segment_min_words
+            items = footer_segments(block.text, cell, rules) if long_tail else []
+            if items:
+                pieces += items
+                verdicts += [_phrase_verdict(block.text[a:b], strictness, rules.segment_categories) for a, b in items]
+            elif len(cells) > 1:
+                pieces.append(cell)
+                verdicts.append(_phrase_verdict(block.text[cell[0] : cell[1]], strictness))
+        if len(pieces) > 1:
+            block.cuts = cut_pieces(block.text, pieces, verdicts, "cell" if len(cells) > 1 else "item")
+
+
+def _phrase_verdict(text: str, strictness: str, categories: frozenset[str] | None = None) -> tuple[str, str] | None:
+    """The (category, rule) of the first phrase rule that removes ``text`` as a line."""
+    rule = _first_phrase_rule(text, word_count(text), strictness)
+    if rule is None or (categories is not None and rule.category not in categories):
+        return None
+    return rule.category, f"{rule.category}.{rule.name}"
 
 
 def removed_blocks(blocks: list[Block]) -> Iterator[Block]:

@@ -32,6 +32,7 @@ from .encoding import renormalise, repair_encoding
 from .extract import Extraction, ExtractionError, extract_html
 from .inputs import InputDocument
 from .language import detect_language, move_to
+from .pieces import kept_spans
 from .record import Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
 from .spacing import normalise_spacing
 from .templates import host_of
@@ -134,18 +135,14 @@ def _remove_boilerplate(
     # and cleaning their output again removed more). ``aggressive`` keeps 4: see structure.toml.
     for _ in range(rulebook(options.strictness).thresholds["max_passes"]):
         blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title, opinion)
-        gone = [b for b in blocks if b.category is not None]
-        for block in gone:
-            start, end = tracked.original_span(block.start, block.end)
-            removed.append(
-                Removal(
-                    category=block.category, rule=block.rule, start=start, end=end, text=decoded[start:end],
-                    score=block.score, detail=block.detail,
-                )
-            )
-        kept = [b for b in blocks if b.category is None]
-        title = _title_guess(kept[0].text) if kept else None
-        tracked = tracked.select([(b.start, b.end) for b in kept], PARAGRAPH_SEPARATOR)
+        gone = [(b.start, b.end, b.category, b.rule, b.score, b.detail) for b in blocks if b.category is not None]
+        gone += [(b.start + c.start, b.start + c.end, c.category, c.rule, b.score, c.detail) for b in blocks if b.category is None for c in b.cuts]
+        for start, end, category, rule, score, detail in gone:
+            start, end = tracked.original_span(start, end)
+            removed.append(Removal(category=category, rule=rule, start=start, end=end, text=decoded[start:end], score=score, detail=detail))
+        kept = [(b.start + a, b.start + z) for b in blocks if b.category is None for a, z in kept_spans(len(b.text), b.cuts)]
+        title = _title_guess(tracked.text[kept[0][0] : kept[0][1]]) if kept else None
+        tracked = tracked.select(kept, PARAGRAPH_SEPARATOR)
         if not gone or not kept:
             break
     removed.sort(key=lambda r: r.start)

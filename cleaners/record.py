@@ -37,7 +37,8 @@ class _Model(BaseModel):
 
 
 class Removal(_Model):
-    """A span of the decoded input that is not in ``text``, and why."""
+    """A span of the decoded input that is not in ``text``, and why: a whole line, or a cell or
+    item of a line whose other parts stay (``detail`` "cell 2 of 4")."""
 
     category: Category
     rule: str = Field(description="Name of the rule that decided, e.g. 'donation.appeal_headline'.")
@@ -45,9 +46,11 @@ class Removal(_Model):
     end: int = Field(ge=0, description="Code-point offset into the decoded input (exclusive).")
     text: str = Field(description="decoded[start:end], verbatim.")
     score: float | None = Field(
-        None, ge=0.0, le=1.0, description="Line-model probability that the line is not article text."
+        None, ge=0.0, le=1.0, description="Line-model probability that the line (the whole line, for a cell or item) is not article text."
     )
-    detail: str | None = Field(None, description="Evidence behind the rule, e.g. the counts of a site-template line.")
+    detail: str | None = Field(
+        None, description="Evidence behind the rule, e.g. the counts of a site-template line, what opened a comment thread, or which cell of a row."
+    )
 
 
 class Edit(_Model):
