@@ -71,7 +71,7 @@ def is_capitalised(token: str) -> bool:
 
 
 #: Where a name cannot continue: a sentence end or a clause break between two words.
-_NAME_BREAK = re.compile(r"[.!?;:,()\[\]\"“”|]\s|\n")
+_NAME_BREAK = re.compile(r"[.!?;:,()\[\]\"“”|—–-]\s|\n")
 
 
 def tokenise(text: str) -> tuple[list[str], list[str]]:

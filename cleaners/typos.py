@@ -2,26 +2,38 @@
 
 A naive spelling corrector rewrites names ("Peskov" -> "Pskov") and rare words at a rate
 no data team would accept. Three narrow rules instead, each with guards from
-``rules/typos.toml``:
+``rules/typos.toml``. The policy: an edit is made only where the writer certainly meant the
+new form; when in doubt, the text stays.
 
+* A **known word is never a typo**: in symspellpy's frequency list, in a dictionary of real
+  words however rare (Webster's Second and GCIDE: "balk", "faery", "incompliant"), or
+  common on the English web (wordfreq); nor is a common word of another language ("venha",
+  "elotes": a loanword or a foreign quote).
+* No lowercase token is mended where the writer may mean it as written: in code, in a list
+  item, heading or label (a short line with no sentence end), inside a name, inside
+  quotation marks, beside another unknown word (garbled, foreign or jargon), or glued to an
+  apostrophe ("killin'") or a host name ("artmann.se").
 * ``split``: a long lowercase token unknown to the dictionary that is exactly two frequent
-  words run together ("theirinterests" -> "their interests").
+  words run together, one a function word ("theirinterests" -> "their interests"); never a
+  prefix and a word ("incompliant"), never a token one edit from a common word ("attension"
+  is "attention" misspelt, not "at tension").
 * ``typo``: a lowercase token unknown to the dictionary, not used again in the document
-  (in any case) or the run, with one dictionary word at edit distance 1 that is common and
-  clearly better than the alternatives, by frequency or in context (bigrams): "againt" ->
-  "against". Only keyboard slips count (noisy channel: a letter dropped, two swapped, a
-  neighbouring key hit instead or as well), so "mocktails" is no "cocktails". Regional
-  spelling variants are never "corrected"; neither are tokens in code lines or alone on
-  their line (a list of handles or tags), pieces of a word broken by a space ("R efuse"),
-  or word-like tokens (seen on the web, or a known stem with an affix) unless the bigram
-  context backs the correction.
-* ``name_variant``: a capitalised token unknown to the dictionary whose spelling at edit
-  distance 1 dominates in the document and run, next to the same neighbouring name
-  ("Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir Putin" many times),
-  when the two differ by a keyboard slip, not by case, a plural "s" or a capital.
+  (in any case) or the run, with one common dictionary word at edit distance 1 that a
+  keyboard slip explains (a letter dropped, two swapped, a neighbouring key hit instead or
+  as well) and that is clearly better than the other slips, by frequency or in context
+  (bigrams), and than every other word one edit away ("stea" may be "steam" as well as
+  "steal"): "againt" -> "against". Regional spellings, derived forms, compounds the web
+  uses ("firewalk") and word-like tokens without context support stay.
+* ``name_variant``: a capitalised token unknown to the dictionary and rare on the web, whose
+  spelling at edit distance 1 dominates in the run in the same full name (with each
+  capitalised neighbour: "Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir
+  Putin" many times, but "Fischer Black" stays beside an "Irving Fisher"), when the two
+  differ by a keyboard slip, not by case, a letter at the end ("Korean"/"Korea"), an affix
+  on the same stem ("Housers"/"Houses") or a capital.
 
-The dictionary is symspellpy's English frequency list, shipped inside the package, widened
-by wordfreq's English web frequencies (no download at run time either).
+The dictionaries ship inside the packages (symspellpy, english-words, wordfreq): nothing is
+downloaded at run time. ``benchmarks/typos_real.py`` measures every edit on real text
+against committed verdicts.
 """
 
 from __future__ import annotations
@@ -35,11 +47,12 @@ from functools import lru_cache
 from itertools import accumulate, compress, filterfalse
 from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
+from english_words import get_english_words_set
 from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
 
 from .config import TypoOptions
-from .corpus import CorpusProfile, capitalised_pairs, is_capitalised, protected_spans, tokenise
+from .corpus import CorpusProfile, is_capitalised, protected_spans, tokenise
 from .edits import ProposedEdit, apply_edits
 from .record import Edit
 from .rules import load_rules
@@ -55,6 +68,9 @@ KNOWN_CACHE_SIZE = 100_000
 class Lexicon:
     speller: SymSpell
     bigrams: dict[str, int]
+    #: Every word of the dictionaries of ``[dictionary] word_lists`` (lowercase): real words,
+    #: however rare ("balk", "incompliant", "faery"), that a frequency list misses.
+    dictionary: frozenset[str] = frozenset()
     #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
     #: distinct word of every document, and most words recur across documents.
     knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
@@ -66,13 +82,21 @@ class Lexicon:
         return self.speller.words.get(word, 0)
 
     def _knows(self, word: str) -> bool:
-        """In the frequency list, or common enough on the web (wordfreq) to be a real word.
+        """In the frequency list or a dictionary, or common enough on the web (wordfreq) to
+        be a real word.
 
         symspellpy's list lacks most American spellings and modern vocabulary ("colors",
-        "labor", "analytics", "backend"): on its own it made the corrector rewrite them.
+        "labor", "analytics", "backend"): on its own it made the corrector rewrite them. It
+        also lacks rare real words ("balk", "incompliant"), which a frequency list cannot
+        tell from misspellings ("recieve" is as common on the web as "balk"): a dictionary
+        can.
         """
         lowered = word.lower()
-        return lowered in self.speller.words or web_zipf(lowered) >= _settings()["dictionary"]["known_min_zipf"]
+        return (
+            lowered in self.speller.words
+            or lowered in self.dictionary
+            or web_zipf(lowered) >= _settings()["dictionary"]["known_min_zipf"]
+        )
 
 
 @lru_cache(maxsize=200_000)
@@ -83,19 +107,18 @@ def web_zipf(word: str) -> float:
 
 @lru_cache(maxsize=50_000)
 def is_loanword(word: str) -> bool:
-    """A common word (wordfreq's small lists: Zipf >= 3) in one of ``loanword_languages``
-    that English text uses too (``loanword_min_zipf``): "crema", "terroir", not "loger"."""
+    """A common word (Zipf >= ``loanword_min_zipf``) in one of ``loanword_languages``:
+    a loanword ("crema", "terroir") or a word of a foreign sentence quoted in an English
+    page ("venha", "digitali"), never an English slip."""
     settings = _settings()["typo"]
-    if web_zipf(word) < settings["loanword_min_zipf"]:
-        return False  # never seen in English text: not a loanword English writers use
-    languages = settings["loanword_languages"]
-    return any(zipf_frequency(word, lang, wordlist="small") >= 3.0 for lang in languages)
+    return any(zipf_frequency(word, lang) >= settings["loanword_min_zipf"] for lang in settings["loanword_languages"])
 
 
 @lru_cache(maxsize=50_000)
 def derivations(word: str) -> tuple[tuple[str, str], ...]:
     """The ways ``word`` is a known word with a productive prefix or suffix ("uncited",
-    "bursty", "repotting", "shriller"): ("prefix", rest) or ("suffix", stem as written)."""
+    "bursty", "repotting", "shriller"): ("prefix", rest) or ("suffix", the known stem: "racy"
+    for "raciest", "shop" for "shopper")."""
     rules = _settings()["typo"]["derivation"]
     known = english_lexicon().knows
     min_stem = rules["min_stem_length"]
@@ -113,8 +136,7 @@ def derivations(word: str) -> tuple[tuple[str, str], ...]:
             stems.add(stem[:-1])  # "shopper" -> "shop"
         if stem.endswith("i"):
             stems.add(stem[:-1] + "y")  # "cushier" -> "cushy"
-        if any(known(candidate) for candidate in stems):
-            found.append(("suffix", stem))
+        found += [("suffix", known_stem) for known_stem in sorted(stems) if known(known_stem)]
     return tuple(found)
 
 
@@ -134,7 +156,7 @@ def is_derived_word(word: str, candidate: str | None = None) -> bool:
 
 @lru_cache(maxsize=1)
 def english_lexicon() -> Lexicon:
-    """Load symspellpy's English dictionaries once per process (about 1 s)."""
+    """Load symspellpy's English dictionaries and the word lists once per process (about 1 s)."""
     files = load_rules("typos")["dictionary"]
     package = importlib.resources.files("symspellpy")
     speller = SymSpell(max_dictionary_edit_distance=1, prefix_length=7)
@@ -144,7 +166,8 @@ def english_lexicon() -> Lexicon:
         parts = line.split(" ")
         if len(parts) == 3:
             bigrams[f"{parts[0]} {parts[1]}"] = int(parts[2])
-    return Lexicon(speller, bigrams)
+    dictionary = frozenset(get_english_words_set(files["word_lists"], lower=True, alpha=True))
+    return Lexicon(speller, bigrams, dictionary)
 
 
 @lru_cache(maxsize=1)
@@ -159,6 +182,9 @@ class Token:
     end: int
     prev: str | None
     next: str | None
+    #: A capitalised word right before or after it inside the same sentence (not one that
+    #: merely starts the sentence): the token is part of a name ("Justine damond").
+    beside_name: bool = False
 
 
 def _unknown_tokens(
@@ -166,13 +192,16 @@ def _unknown_tokens(
     words: Sequence[str],
     gaps: Sequence[str],
     candidates: Collection[str],
+    knows: Callable[[str], bool],
     skip: Sequence[tuple[int, int]] = (),
 ) -> Iterator[Token]:
     """Tokens worth a second look: ``candidates`` words outside URLs, handles and the
-    ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names).
+    ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names)
+    nor to an apostrophe (a marked elision).
 
     ``words`` and ``gaps`` are ``text`` split by :func:`~cleaners.corpus.tokenise`;
-    neighbours (``prev``, ``next``) are words of the same line.
+    neighbours (``prev``, ``next``) are words of the same line; ``knows`` tells a common
+    word from a name (``beside_name``).
     """
     protected: list[tuple[int, int]] | None = None
     flags = map(candidates.__contains__, words)
@@ -190,13 +219,32 @@ def _unknown_tokens(
         after = text[end] if end < len(text) else " "
         if before in "-/_" or after in "-/_" or before.isdigit() or after.isdigit():
             continue
+        if before in "'’" or after in "'’":
+            continue  # an elision the writer marked: "killin'", "slurpin’", "'tude"
+        if after == "." and text[end + 1 : end + 2].isalnum():
+            continue  # a host or file name: "artmann.se", "setup.exe"
         if protected is None:
             protected = protected_spans(text) + list(skip)
         if any(s <= start < e for s, e in protected):
             continue
         prev = words[i - 1] if i > 0 and "\n" not in gaps[i] else None
         nxt = words[i + 1] if i + 1 < len(words) and "\n" not in gaps[i + 1] else None
-        yield Token(word, start, end, prev, nxt)
+        yield Token(word, start, end, prev, nxt, _beside_name(words, gaps, i, knows))
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”(\[]")
+
+
+def _beside_name(words: Sequence[str], gaps: Sequence[str], i: int, knows: Callable[[str], bool]) -> bool:
+    """Word ``i`` has a name beside it in its sentence: a capitalised word that is no common
+    word ("Justine damond", not "President sayd") and does not merely start the sentence.
+    The word is then likely part of the name."""
+    def name(word: str) -> bool:
+        return is_capitalised(word) and not knows(word.lower())
+
+    if i > 1 and name(words[i - 1]) and not _SENTENCE_BREAK.search(gaps[i]) and not _SENTENCE_BREAK.search(gaps[i - 1]):
+        return True  # the name is not the sentence's first word
+    return i + 1 < len(words) and name(words[i + 1]) and not _SENTENCE_BREAK.search(gaps[i + 1])
 
 
 def _is_regional_variant(token: str, candidate: str) -> bool:
@@ -213,6 +261,8 @@ def _is_regional_variant(token: str, candidate: str) -> bool:
 
 def _split(token: str, lexicon: Lexicon) -> str | None:
     """Two frequent words run together, one of them a function word ("theirinterests").
+    Never a prefix and a word ("incompliant"), and never a token one edit from a common
+    word ("withtout" is "without" misspelt, not "with tout").
 
     Compounds of two content words ("leaderboard", "dashboarding") are words in their own
     right, and so are a token the web uses ("onboarding", "confit") and a known word with
@@ -224,6 +274,7 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     if len(token) < s["min_length"]:
         return None
     function_words = frozenset(s["function_words"])
+    prefixes = frozenset(s["prefixes"])
     seen = web_zipf(token)
     derived = seen >= _settings()["typo"]["seen_min_zipf"] and is_derived_word(token)
     best: tuple[int, str] | None = None
@@ -232,12 +283,34 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
         both = left in function_words and right in function_words
         if not (both or left in function_words or right in function_words) or (derived and not both):
             continue
+        if left in prefixes and right not in function_words:
+            continue  # "incompliant", "overcommitted": a prefixed word, not "in compliant"
         if seen >= (s["max_token_zipf_function_pair"] if both else s["max_token_zipf"]):
             continue
         weakest = min(lexicon.count(left), lexicon.count(right))
         if weakest >= s["min_part_count"] and (best is None or weakest > best[0]):
             best = (weakest, f"{left} {right}")
+    if best is not None and _near_word(token, lexicon):
+        return None
     return best[1] if best else None
+
+
+def _run_together_reading(token: str, lexicon: Lexicon) -> bool:
+    """``token`` also reads as a function word that is a prefix too and a frequent word run
+    together ("interms": "in terms"), a cut :func:`_split` never makes."""
+    s = _settings()["split"]
+    both = frozenset(s["function_words"]) & frozenset(s["prefixes"])
+    return any(token.startswith(p) and lexicon.count(token[len(p) :]) >= s["min_part_count"] for p in both)
+
+
+def _near_word(token: str, lexicon: Lexicon) -> bool:
+    """A long token one edit from a common word ("withtout": "without"; "attension":
+    "attention") is as likely that word misspelt as two words run together. (Short joins
+    such as "tobe" are one edit from many words by chance.)"""
+    if len(token) < _settings()["split"]["near_word_min_length"]:
+        return False
+    least = _settings()["typo"]["min_candidate_count"]
+    return any(c.distance == 1 and c.count >= least for c in lexicon.speller.lookup(token, Verbosity.ALL, max_edit_distance=1))
 
 
 def _plausible_typo(word: str, candidate: str) -> bool:
@@ -325,34 +398,52 @@ def slip_kind(word: str, candidate: str) -> str | None:
 
 
 def _correct(token: Token, lexicon: Lexicon) -> str | None:
+    """The word the writer certainly meant, or None.
+
+    The keyboard slips one edit away compete as a noisy channel has it: the winner must be
+    clear by frequency or by context. The other common words one edit away (not slips) may
+    still be what was meant ("stea" is "steam" as well as "steal"; "lept" is "leapt" as well
+    as "kept"): the winner must also be more common than each of them by
+    ``other_word_ratio`` or fit the context better."""
     s = _settings()["typo"]
     word = token.text
-    candidates = [
-        c
-        for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
-        if c.distance == 1
-        and slip_kind(word, c.term) is not None
-        and _plausible_typo(word, c.term)
-        and not _regional_variant_guard(word, c.term)
-    ]
+    near = [c for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1) if c.distance == 1 and c.count >= s["min_candidate_count"]]
+    candidates = [c for c in near if slip_kind(word, c.term) is not None and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)]
     candidates.sort(key=lambda c: (-c.count, c.term))
-    candidates = [c for c in candidates if c.count >= s["min_candidate_count"]]
     if not candidates:
         return None
-    context = {c.term: _bigram_score(lexicon, token, c.term) for c in candidates}
+    context = {c.term: _bigram_score(lexicon, token, c.term) for c in near}
     top = candidates[0]
     clear_by_frequency = len(candidates) == 1 or top.count >= s["runner_up_ratio"] * candidates[1].count
     chosen: str | None = None
-    if clear_by_frequency and context[top.term] >= max(context.values()):
+    if clear_by_frequency and context[top.term] >= max(context[c.term] for c in candidates):
         chosen = top.term  # most frequent by far, and no other candidate fits the context better
     else:
-        ranked = sorted(context.items(), key=lambda item: (-item[1], item[0]))
+        ranked = sorted(((c.term, context[c.term]) for c in candidates), key=lambda item: (-item[1], item[0]))
         runner_up = ranked[1][1] if len(ranked) > 1 else 0
         if ranked[0][1] > 0 and ranked[0][1] >= s["bigram_ratio"] * max(runner_up, 1):
             chosen = ranked[0][0]  # the context decides clearly
-    if chosen is not None and context[chosen] == 0 and (_looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel"):
+    if chosen is None:
+        return None
+    count = lexicon.count(chosen)
+    if any(o.count * s["other_word_ratio"] > count and context[o.term] >= context[chosen] for o in near if o not in candidates):
+        return None  # another word one edit away is as likely what was meant
+    if _seen_compound(word.lower(), lexicon):
+        return None  # a compound the web uses ("firewalk", "hardcode")
+    if context[chosen] == 0 and (_looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel"):
         return None  # a word-like token, or a slip by ear, needs its neighbours to back the correction
     return chosen
+
+
+def _seen_compound(word: str, lexicon: Lexicon) -> bool:
+    """Two common words run together that the web writes as one ("hardcode", "firewalk",
+    "mypillow"): a compound or a coinage the writer meant. Unseen joins ("presseed") may
+    still be slips."""
+    settings = _settings()["typo"]
+    if web_zipf(word) < settings["seen_min_zipf"]:
+        return False
+    shortest, common = settings["compound_min_part"], settings["compound_min_count"]
+    return any(lexicon.count(word[:i]) >= common and lexicon.count(word[i:]) >= common for i in range(shortest, len(word) - shortest + 1))
 
 
 def _looks_deliberate(word: str, candidate: str) -> bool:
@@ -378,6 +469,11 @@ def _code_marks() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{mark})" for mark in _settings()["typo"]["code"]["marks"]))
 
 
+#: A quotation on one line: double quotes, straight or curly, or single curly quotes that
+#: open after a space (an apostrophe ends a word: "don’t" opens nothing).
+_QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”|(?<!\w)‘[^’\n]*’(?!\w)')
+
+
 class _Lines:
     """The lines of a text: where the line of a position starts, and whether a line reads
     as code or markup (``printf(``, ``x = 1;``, ``<iframe>``, ``prefix rdfs: <http://...>``),
@@ -392,6 +488,8 @@ class _Lines:
         self._text = text
         self._breaks = [m.start() for m in re.finditer("\n", text)]
         self._code: dict[int, bool] = {}
+        self._quotes: dict[int, list[tuple[int, int]]] = {}
+        self._labels: dict[int, bool] = {}
 
     def span_of(self, position: int) -> tuple[int, int]:
         """Start and end (its line break, or the text's end) of the line that holds ``position``."""
@@ -400,6 +498,23 @@ class _Lines:
 
     def start_of(self, position: int) -> int:
         return self.span_of(position)[0]
+
+    def is_label(self, token: Token, min_words: int) -> bool:
+        """The token's line is no sentence: fewer than ``min_words`` words and no sentence
+        end (a list item, heading, label or caption)."""
+        start, end = self.span_of(token.start)
+        if start not in self._labels:
+            line = self._text[start:end].rstrip()
+            self._labels[start] = len(line.split()) < min_words and not line.endswith((".", "!", "?"))
+        return self._labels[start]
+
+    def in_quote(self, token: Token) -> bool:
+        """Inside quotation marks on its line: a quote keeps the speaker's words as said
+        ("we ain't buyin it"), a quoted nickname or foreign phrase as written."""
+        start, end = self.span_of(token.start)
+        if start not in self._quotes:
+            self._quotes[start] = [m.span() for m in _QUOTED.finditer(self._text, start, end)]
+        return any(a < token.start < b for a, b in self._quotes[start])
 
     def in_code(self, token: Token) -> bool:
         start, end = self.span_of(token.start)
@@ -431,12 +546,17 @@ def _one_edit_spellings(word: str) -> set[str]:
 
 def _other_form(name: str, candidate: str) -> bool:
     """Another form of the same name, never a slip: case only ("HubSpot"/"Hubspot"), a
-    plural or possessive "s" ("Blancs"), a capital added or dropped ("ArtX"), or a regional
+    plural or possessive "s" ("Blancs"), a letter more or less at the end (an inflection or
+    derivation: "Korean"/"Korea", "Liked"/"Like"), another affix on the same stem ("Housers"/
+    "Houses"), a capital added or dropped ("ArtX"), or a regional
     spelling the web has seen ("Convention Centre" beside a run's many "Convention Center":
     the same guard as for lowercase words)."""
+    shorter, longer = sorted((name.lower(), candidate.lower()), key=len)
     return (
         name.lower() == candidate.lower()
         or name.rstrip("s") == candidate.rstrip("s")
+        or (len(longer) == len(shorter) + 1 and longer.startswith(shorter))
+        or any(kind == "suffix" and candidate.lower().startswith(stem) for kind, stem in derivations(name.lower()))
         or sum(ch.isupper() for ch in name) != sum(ch.isupper() for ch in candidate)
         or _regional_variant_guard(name.lower(), candidate.lower())
     )
@@ -452,21 +572,25 @@ def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
     """The dominant spelling one edit away from ``token`` that the run also writes next to
     the same neighbouring name, or None."""
     name = token.text
+    if web_zipf(name.lower()) >= _settings()["name_variant"]["own_spelling_min_zipf"]:
+        return None  # a spelling the web uses in its own right ("Kellan", "Sefer"): another person
     # The same names come back document after document: the run profile remembers them.
     spellings = evidence.derived(("dominant spellings", name), lambda: _dominant_spellings(name, evidence.capitalised))
     if not spellings:
         return None
     pairs = evidence.name_pairs
-    passing = [
-        (count, candidate)
-        for count, candidate, need_context in spellings
-        if max(
-            pairs.get(f"{token.prev} {candidate}", 0) if token.prev else 0,
-            pairs.get(f"{candidate} {token.next}", 0) if token.next else 0,
-        )
-        >= need_context
-    ]
+    passing = [(count, candidate) for count, candidate, need_context in spellings if _same_full_name(token, candidate, pairs, need_context)]
     return _most_frequent(passing)
+
+
+def _same_full_name(token: Token, candidate: str, pairs: Counter[str], need: int) -> bool:
+    """The run writes ``candidate`` in the same full name as ``token``: with each of the
+    token's capitalised neighbours ("Fischer Black" becomes "Fisher Black" only when the
+    run writes "Fisher Black", not because an "Irving Fisher" is frequent), at least one."""
+    sides = [f"{token.prev} {candidate}" if token.prev and is_capitalised(token.prev) else None,
+             f"{candidate} {token.next}" if token.next and is_capitalised(token.next) else None]
+    named = [pair for pair in sides if pair is not None]
+    return bool(named) and all(pairs.get(pair, 0) >= need for pair in named)
 
 
 def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str, int], ...]:
@@ -514,6 +638,27 @@ def _most_frequent(passing: Sequence[tuple[int, str]]) -> str | None:
     return tied[0] if len(tied) == 1 else None
 
 
+def _out_of_reach(token: Token, lexicon: Lexicon, lines: _Lines, min_line_words: int) -> bool:
+    """Where the typo rule mends no token, because the writer may well mean it as written: in code; in a list item, heading or label (a line of fewer
+    than ``min_line_words`` words and no sentence end: "Sunglasses ( goodr for life!)");
+    inside a name ("Justine damond"); inside quotation marks (someone's words as said, a
+    quoted nickname or foreign phrase); or beside another unknown lowercase word (garbled,
+    foreign or jargon: "cybe rattack", "fdisk, gdisk", "manteb tenan")."""
+    return (
+        lines.in_code(token)
+        or lines.is_label(token, min_line_words)
+        or token.beside_name
+        or lines.in_quote(token)
+        or _beside_unknown(token, lexicon)
+    )
+
+
+def _beside_unknown(token: Token, lexicon: Lexicon) -> bool:
+    """Another unknown lowercase word next to the token: the stretch is garbled, foreign or
+    jargon ("cybe rattack", "manteb tenan", "severeall instorments"), not one slip."""
+    return any(w is not None and w.isalpha() and w.islower() and not lexicon.knows(w) for w in (token.prev, token.next))
+
+
 def _decide(
     token: Token,
     options: TypoOptions,
@@ -532,12 +677,14 @@ def _decide(
             return None
         split = _split(word, lexicon)
         if split:
+            if _beside_unknown(token, lexicon) or (len(word) >= typo["min_length"] and _correct(token, lexicon)):
+                return None  # garbled around it, or two readings ("ofen": "of en" or "often"): no edit
             return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
-        if len(word) < typo["min_length"] or _split_word(token, lexicon) or lines.in_code(token):
+        if len(word) < typo["min_length"] or _split_word(token, lexicon) or _out_of_reach(token, lexicon, lines, typo["min_line_words"]):
             return None
-        if token.prev is None and token.next is None:
-            return None  # alone on its line (a list of handles, tags, product names): no context to judge by
         fixed = _correct(token, lexicon)
+        if fixed and _run_together_reading(word, lexicon):
+            return None  # two readings: "interms" may be "in terms" (a prefix and a word, never split) or "interns"
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
     names = settings["name_variant"]
     if options.name_variants and is_capitalised(word) and len(word) >= names["min_length"] and in_doc[word.lower()] <= names["max_document_count"]:
@@ -551,21 +698,18 @@ def _never_correct() -> frozenset[str]:
     return frozenset(_settings()["guards"]["never_correct"])
 
 
-def _candidate_words(words: Iterable[str], in_names: set[str], capitalised: Counter[str], lexicon: Lexicon) -> set[str]:
-    """The distinct ``words`` worth a second look: unknown to the dictionary, or (among
-    ``in_names``) a rare capitalised word inside a name of this document; never one with an
-    apostrophe, longer than ``guards.max_length`` or on the ``never_correct`` list.
+def _candidate_words(words: Iterable[str], lexicon: Lexicon) -> set[str]:
+    """The distinct ``words`` worth a second look: unknown to the dictionary; never one with
+    an apostrophe, longer than ``guards.max_length`` or on the ``never_correct`` list.
 
-    A dictionary word may still be a slip in a name ("Anthony Blinken" beside a dominant
-    "Antony Blinken"): the rare capitalised words inside a name of this document get the
-    name-variant check too (not every capitalised word: that would cost a fifth more time).
+    A known word is never a typo, in a name too: "Fairy" is no slip of a run's "Faery",
+    nor "Liked" of "Like", and a dictionary word that is a slip in a name ("Anthony" for
+    "Antony") cannot be told from a second person's real name.
     """
-    names = _settings()["name_variant"]
-    rare_names = {w for w in in_names if len(w) >= names["min_length"] and capitalised[w] <= names["max_document_count"]}
     unknown = set(filterfalse(lexicon.knows, words))
     never = _never_correct()
     longest = _settings()["guards"]["max_length"]
-    return {w for w in unknown | rare_names if len(w) <= longest and "'" not in w and "’" not in w and w.lower() not in never}
+    return {w for w in unknown if len(w) <= longest and "'" not in w and "’" not in w and w.lower() not in never}
 
 
 def repair_typos(
@@ -591,20 +735,16 @@ def repair_typos(
         evidence.add_words(words, gaps, lexicon.knows)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
-    in_names = (
-        {w for pair in capitalised_pairs(words, gaps, filter(is_capitalised, counts)) for w in pair}
-        if options.name_variants
-        else set()
-    )
-    candidates = _candidate_words(counts, in_names, evidence.capitalised, lexicon)
+    candidates = _candidate_words(counts, lexicon)
     proposed: list[ProposedEdit] = []
-    decided: dict[tuple[str, str | None, str | None, int], ProposedEdit | None] = {}
+    decided: dict[tuple[str, str | None, str | None, int, bool, bool], ProposedEdit | None] = {}
     lines = _Lines(text)
-    for token in _unknown_tokens(text, words, gaps, candidates, skip):
+    for token in _unknown_tokens(text, words, gaps, candidates, lexicon.knows, skip):
         # A decision depends on the word and its neighbours, and for a lowercase word also
         # on its line (the code-line guard): those are keyed by where their line starts.
         line = lines.start_of(token.start) if token.text.islower() else -1
-        key = (token.text, token.prev, token.next, line)
+        quoted = token.text.islower() and lines.in_quote(token)
+        key = (token.text, token.prev, token.next, line, token.beside_name, quoted)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, lines)
         edit = decided[key]

@@ -202,7 +202,7 @@ def test_tokens_too_long_to_be_words_are_never_typo_candidates():
     from cleaners.typos import _candidate_words, english_lexicon
 
     blob, slip = "Q" + "w" * 5000, "Vladmir"
-    candidates = _candidate_words([blob, blob.lower(), slip, "against"], set(), Counter(), english_lexicon())
+    candidates = _candidate_words([blob, blob.lower(), slip, "against"], english_lexicon())
     assert candidates == {slip}
 
 
@@ -241,15 +241,11 @@ def test_a_name_with_two_equally_dominant_spellings_is_left_alone_whatever_the_h
     assert [(e.before, e.after) for e in repair_typos(TrackedText(clear), TypoOptions())[1]] == [("Vladmir", "Vladimir")]
 
 
-def test_a_dictionary_name_variant_needs_an_overwhelming_majority_in_the_same_name():
-    """"Anthony" is a word of its own: it becomes "Antony" only beside five "Antony Blinken"."""
-    few = "Antony Blinken said. Antony Blinken left. Antony Blinken returned. Anthony Blinken smiled."
-    assert repair_typos(TrackedText(few), TypoOptions())[1] == []
+def test_a_dictionary_word_is_never_a_name_variant():
+    """"Anthony" is a word of its own: it stays even beside five "Antony Blinken" (a second
+    person's real name cannot be told from a slip)."""
     many = " ".join(["Antony Blinken spoke on Monday."] * 5)
-    fixed, edits = repair_typos(TrackedText(many + " Anthony Blinken smiled."), TypoOptions())
-    assert [(e.kind, e.before, e.after) for e in edits] == [("name_variant", "Anthony", "Antony")]
-    assert fixed.text.endswith("Antony Blinken smiled.")
-    assert repair_typos(TrackedText(many + " Anthony Hopkins acted."), TypoOptions())[1] == []  # another name
+    assert repair_typos(TrackedText(many + " Anthony Blinken smiled."), TypoOptions())[1] == []
 
 
 def test_typo_repair_is_idempotent():
