@@ -329,7 +329,7 @@ def clean_shard(
             rules.update(r.rule for r in result.removed)
             languages[result.language.code or "unknown"] += 1
     summary.records = len(cleaned)
-    summary.removals = dict(sorted(removals.items()))
+    summary.removals = {category: n for category, n in sorted(removals.items()) if n}
     summary.rules = dict(sorted(rules.items()))
     summary.languages = dict(sorted(languages.items()))
     summary.sha256 = out.sha256

@@ -97,6 +97,16 @@ class CleanConfig(_Section):
     input: InputOptions = InputOptions()
     html: HtmlOptions = HtmlOptions()
 
+    def overridden(self, input_format: str | None = None, strictness: str | None = None) -> "CleanConfig":
+        """This config with the command line's choices (``--format``, ``--strictness``) in
+        place of the file's, validated like the file (so the config hash is the effective one)."""
+        data = self.model_dump(mode="json")
+        if input_format is not None:
+            data["input"]["format"] = input_format
+        if strictness is not None:
+            data["boilerplate"]["strictness"] = strictness
+        return CleanConfig.model_validate(data)
+
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 

@@ -33,7 +33,7 @@ from .extract import Extraction, ExtractionError, extract_html
 from .inputs import InputDocument
 from .language import detect_language, move_to
 from .pieces import kept_spans
-from .record import Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
+from .record import CATEGORIES, EDIT_KINDS, Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
 from .spacing import normalise_spacing
 from .templates import host_of
 from .textmap import TrackedText
@@ -194,6 +194,10 @@ def _metadata_of(extraction: Extraction | None) -> Metadata | None:
     return Metadata(**{k: (found.get(k) or []) if k in ("categories", "tags") else found.get(k) for k in Metadata.model_fields})
 
 
+def _every_key(keys: tuple[str, ...], counts: Counter[str]) -> dict[str, int]:
+    return {key: counts[key] for key in keys}
+
+
 def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None) -> Record | Reject:
     """Clean one input. Never raises for bad input: that becomes a :class:`Reject`."""
     digest = hashlib.sha256(doc.raw).hexdigest()
@@ -239,8 +243,8 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
             chars_in=len(decoded.text),
             chars_out=len(result.text),
             removed_chars=sum(r.end - r.start for r in removed),
-            removals=dict(sorted(Counter(r.category for r in removed).items())),
-            edits=dict(sorted(Counter(e.kind for e in result.edits).items())),
+            removals=_every_key(CATEGORIES, Counter(r.category for r in removed)),
+            edits=_every_key(EDIT_KINDS, Counter(e.kind for e in result.edits)),
         ),
         pipeline=run.pipeline(),
     )

@@ -30,6 +30,9 @@ Category = Literal[
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 EditKind = Literal["encoding", "spacing", "punctuation", "typo", "split", "name_variant"]
+#: Every category and edit kind is a key of ``stats`` (0 when none), so that DuckDB, pandas
+#: and Arrow infer one stable type for the whole run.
+EDIT_KINDS: tuple[str, ...] = EditKind.__args__  # type: ignore[attr-defined]
 
 
 class _Model(BaseModel):
@@ -123,11 +126,14 @@ class Metadata(_Model):
 
 
 class Stats(_Model):
-    chars_in: int = Field(ge=0, description="Code points of the decoded input.")
-    chars_out: int = Field(ge=0, description="Code points of the cleaned text.")
-    removed_chars: int = Field(ge=0)
-    removals: dict[str, int] = Field(description="Number of removed spans per category.")
-    edits: dict[str, int] = Field(description="Number of edits per kind.")
+    chars_in: int = Field(ge=0, description="Code points of the decoded input (for HTML: of the extracted text).")
+    chars_out: int = Field(
+        ge=0,
+        description="Code points of `text`. Kept paragraphs are joined by a blank line, so an untouched input of single-spaced lines comes out longer than it went in.",
+    )
+    removed_chars: int = Field(ge=0, description="Code points of the decoded input inside `removed` spans.")
+    removals: dict[str, int] = Field(description="Number of removed spans per category; every category is a key (0 when none).")
+    edits: dict[str, int] = Field(description="Number of edits per kind; every kind is a key (0 when none).")
 
 
 class Pipeline(_Model):

@@ -266,6 +266,7 @@ def clean_corpus(
     full: bool = False,
     ledger: str | None = None,
     input_format: Literal["auto", "text", "html", "jsonl", "warc"] | None = None,
+    strictness: Literal["conservative", "balanced", "aggressive"] | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -283,12 +284,13 @@ def clean_corpus(
         ledger: folder of the incremental-run ledger; default ``<output>/ledger``.
         input_format: read every input as this format (overrides ``[input] format`` of the
             config; default: by file name ending, else by content).
+        strictness: how much boilerplate goes (overrides ``[boilerplate] strictness`` of the
+            config; ``aggressive`` for all-visible-text input such as ``page_text``).
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     cleaning = load_config(config)
-    if input_format is not None:
-        cleaning = cleaning.model_copy(update={"input": cleaning.input.model_copy(update={"format": input_format})})
+    cleaning = cleaning.overridden(input_format=input_format, strictness=strictness)
     flow_run_id = str(flow_run.get_id() or "local")
     _announce(flow_run_id=flow_run_id)
     if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root

@@ -36,6 +36,22 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 INPUT_FORMATS = ("auto", "text", "html", "jsonl", "warc")
+STRICTNESS_LEVELS = ("conservative", "balanced", "aggressive")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from cleaners import __version__
+
+        sys.stdout.write(f"newsclean {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Clean scraped news articles into audited JSONL (one record per document, every removal explained)."""
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -248,6 +264,9 @@ def clean(
     input_format: Optional[str] = typer.Option(
         None, "--format", help="Read every input as text, html, jsonl or warc (default: by file name ending, .gz or not, else by content)."
     ),
+    strictness: Optional[str] = typer.Option(
+        None, "--strictness", "-s", help="How much boilerplate goes: conservative, balanced or aggressive (default: the config's, balanced). Use aggressive for all-visible-text input."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
@@ -257,6 +276,9 @@ def clean(
 
     if input_format is not None and input_format not in INPUT_FORMATS:
         console.print(f"[red]error:[/red] --format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+        raise typer.Exit(2)
+    if strictness is not None and strictness not in STRICTNESS_LEVELS:
+        console.print(f"[red]error:[/red] --strictness must be one of {', '.join(STRICTNESS_LEVELS)}, not {strictness!r}")
         raise typer.Exit(2)
     try:
         load_config(config)  # fail before starting Prefect on a bad config file
@@ -324,6 +346,7 @@ def clean(
                     full=full,
                     ledger=ledger,
                     input_format=input_format,
+                    strictness=strictness,
                 )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")

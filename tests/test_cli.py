@@ -37,6 +37,17 @@ def test_bad_config_is_refused_before_any_work(tmp_path):
     assert list(tmp_path.iterdir()) == [bad]
 
 
+def test_version_and_a_bad_strictness_answer_at_once(tmp_path):
+    from cleaners import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"newsclean {__version__}"
+    result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--strictness", "extreme"])
+    assert result.exit_code == 2 and "--strictness must be one of conservative, balanced, aggressive" in result.output
+    assert not (tmp_path / "out").exists()
+    assert "--strictness" in CliRunner().invoke(app, ["clean", "--help"]).output
+
+
 #: case -> (arguments after `clean`, with {tmp} for the test's folder; what the error says)
 PATH_MISTAKES = {
     "empty source": (["", "--out", "{tmp}/out"], "empty source"),

@@ -225,3 +225,21 @@ def test_one_large_jsonl_file_is_scanned_and_cleaned_by_several_tasks(prefect_se
         return [{k: v for k, v in r.items() if k != "pipeline"} for r in found]
 
     assert records(split) == records(whole) and len(records(split)) == 11
+
+
+def test_strictness_given_to_the_flow_overrides_the_config_file(prefect_server, tmp_path):
+    """``--strictness`` (the CLI passes it to the flow) wins over the file's level, and the
+    run's config hash is that of the effective config."""
+    from cleaners.config import CleanConfig
+    from flows.clean_corpus import clean_corpus
+
+    src = tmp_path / "in"
+    src.mkdir()
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    (src / seed.name).write_bytes(seed.read_bytes())
+    config = tmp_path / "conservative.toml"
+    config.write_text("[boilerplate]\nstrictness = \"conservative\"\n")
+    manifest = clean_corpus(source=str(src), output=str(tmp_path / "out"), config=str(config), strictness="aggressive")["manifest"]
+    expected = CleanConfig.model_validate({"boilerplate": {"strictness": "aggressive"}})
+    assert manifest["config"]["boilerplate"]["strictness"] == "aggressive"
+    assert manifest["config_hash"] == expected.config_hash()

@@ -8,7 +8,7 @@ import jsonschema
 
 from cleaners.config import CleanConfig
 from cleaners.pipeline import InputDocument, RunInfo, clean_document
-from cleaners.record import SCHEMA_PATH, render_schema
+from cleaners.record import CATEGORIES, EDIT_KINDS, SCHEMA_PATH, render_schema
 
 from .conftest import SEEDS
 
@@ -25,6 +25,10 @@ def test_every_seed_record_validates_against_the_schema(seed_run):
         assert record["id"] == record["source"]["sha256"]
         assert record["stats"]["chars_out"] == len(record["text"])
         assert sum(record["stats"]["removals"].values()) == len(record["removed"])
+        # every category and edit kind, in one order, on every record: one stable column type
+        assert list(record["stats"]["removals"]) == list(CATEGORIES)
+        assert list(record["stats"]["edits"]) == list(EDIT_KINDS)
+        assert sum(record["stats"]["edits"].values()) == len(record["edits"])
 
 
 def _content(record) -> tuple:
