@@ -421,6 +421,22 @@ def _skip_rest_of_line(content: IO[bytes]) -> int:
     return skipped
 
 
+#: How many of a row's field names a reject names.
+_FIELDS_SHOWN = 12
+
+
+def _missing_body(row: dict, html: str, text: str) -> str:
+    """Why a row holds no document, with the fields it has and the config key that names
+    the body's field: a crawler's export ("content", "body") must not look like bad data."""
+    names = [str(name) for name in row]
+    shown = ", ".join(repr(n) for n in names[:_FIELDS_SHOWN]) + (f" and {len(names) - _FIELDS_SHOWN} more" if len(names) > _FIELDS_SHOWN else "")
+    has = f"the row's fields are {shown}" if names else "the row is an empty object"
+    return (
+        f"no non-empty string field {html!r} or {text!r}; {has}. If one of them holds the page or the article, "
+        f"name it in the config: [input.jsonl] html = \"<field>\" or text = \"<field>\""
+    )
+
+
 def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int, options: InputOptions) -> InputDocument | BadInput:
     """The row as a document, or the reason it is not one (``line`` may be that already)."""
     if isinstance(line, BadInput):
@@ -441,7 +457,7 @@ def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int,
         if isinstance(body, str) and body.strip():
             break
     else:
-        return bad(f"no non-empty string field {fields.html!r} or {fields.text!r}")
+        return bad(_missing_body(row, fields.html, fields.text))
     known = {fields.html, fields.text, fields.url, fields.id, fields.published}
     try:
         row = _checked_row(row, surrogates=_SURROGATE_ESCAPE.search(line) is not None)

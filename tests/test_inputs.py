@@ -193,6 +193,15 @@ def test_jsonl_field_names_are_configurable(tmp_path):
     assert (record["source"]["url"], record["source"]["record_id"], record["source"]["extra"]) == ("https://x.example/a", "7", {})
 
 
+def test_a_jsonl_row_with_other_field_names_is_a_reject_that_names_them_and_the_config_key(tmp_path):
+    path = tmp_path / "crawl.jsonl"
+    path.write_text(json.dumps({"page_url": "https://x.example/a", "content": "\n\n".join(ARTICLE), "crawled": 1}) + "\n", encoding="utf-8")
+    records, (reject,) = clean_files([path], tmp_path)
+    assert records == [] and reject["reason"] == "malformed_jsonl"
+    assert "'page_url', 'content', 'crawled'" in reject["message"]
+    assert "[input.jsonl] html" in reject["message"] and "text" in reject["message"]
+
+
 # --- WARC ------------------------------------------------------------------------------
 
 
