@@ -9,6 +9,7 @@ read becomes a reject later, not a crash.
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Iterable, Iterator, Sequence
@@ -71,6 +72,28 @@ def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[
         for ref in _discover_one(str(source), _paths_of(exclude)):
             found.setdefault(ref.uri, ref)
     return sorted(found.values())
+
+
+def other_endings(sources: str | Sequence[str]) -> Counter[str]:
+    """The files in the source folders that are not inputs, by ending (".pdf": 3): what a
+    user who pointed at the wrong folder, or at a folder of PDFs, needs to hear. Hidden
+    files and folders are not counted; globs and single files name their inputs already."""
+    counts: Counter[str] = Counter()
+    for source in [sources] if isinstance(sources, str) else sources:
+        fs, path = _filesystem(str(source))
+        if _GLOB_CHARS & set(path) or not fs.isdir(path):
+            continue
+        for name in fs.find(path):
+            if not name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path):
+                counts[PurePosixPath(name).suffix.lower() or "(no ending)"] += 1
+    return counts
+
+
+def describe_endings(counts: Counter[str]) -> str:
+    """For example "6 files of other endings (.pdf 3, .png 2, .jpg 1)", most common first."""
+    listed = ", ".join(f"{ending} {n}" for ending, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    total = sum(counts.values())
+    return f"{total} file{'s' if total != 1 else ''} of other endings ({listed})"
 
 
 def _paths_of(folders: Sequence[str]) -> list[str]:

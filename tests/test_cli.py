@@ -93,29 +93,36 @@ def test_a_dask_address_without_a_scheduler_is_a_one_line_error(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_an_empty_source_folder_is_a_run_of_nothing_with_a_warning(prefect_server, tmp_path):
-    """Not an error (a nightly folder may have received nothing), but not silent either: a
-    folder with no inputs is more often the wrong folder. The flow's warning is on the
-    console (and in the flow run's logs, for deployments).
+def test_a_folder_with_nothing_to_read_is_refused_at_once_and_says_what_it_holds(tmp_path):
+    """A folder of PDFs and images was "no input files" after a 44 s server start, exit 0.
+    Now the command stops before any server starts, naming the endings it found; hidden
+    files and folders are not inputs and not counted."""
+    incoming = tmp_path / "incoming"
+    (incoming / ".cache").mkdir(parents=True)
+    (incoming / ".cache" / "page.html").write_text("<p>hidden folders are not inputs</p>")
+    for name in ("a.pdf", "b.pdf", "c.PDF", "scan.png", "photo.jpg", "README"):
+        (incoming / name).write_bytes(b"%PDF-1.4 or an image")
+    result = CliRunner().invoke(app, ["clean", str(incoming), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "6 files of other endings (.pdf 3, (no ending) 1, .jpg 1, .png 1) and no input" in message
+    assert ".txt" in message and ".warc" in message
+    assert not (tmp_path / "out").exists()
+    (incoming / "a.pdf").unlink()
+    for name in ("b.pdf", "c.PDF", "scan.png", "photo.jpg", "README"):
+        (incoming / name).unlink()
+    result = CliRunner().invoke(app, ["clean", str(incoming), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "no file (hidden files and folders are not inputs)" in " ".join(result.output.split())
 
-    Run in its own process, as users run it: in-process, Prefect's console handler writes
-    to the stderr of whichever test first set up Prefect's logging, so after another
-    file's flow test the warning never reached this command's output."""
-    from prefect.settings import PREFECT_API_URL
 
-    (tmp_path / "incoming" / ".cache").mkdir(parents=True)
-    (tmp_path / "incoming" / ".cache" / "page.html").write_text("<p>hidden folders are not inputs</p>")
-    cli = Path(sys.executable).parent / "newsclean"
-    proc = subprocess.run(
-        [str(cli), "clean", str(tmp_path / "incoming"), "--out", str(tmp_path / "out")],
-        env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}, capture_output=True, text=True, timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    output = "".join((proc.stdout + proc.stderr).split())  # without whitespace: the console wraps a long path anywhere
-    assert "WARNING|Flowrun" in output
-    assert "".join(f"no input files under {tmp_path / 'incoming'}".split()) in output
-    (manifest,) = (tmp_path / "out").glob("run-*/manifest.json")
-    assert json.loads(manifest.read_text())["counts"] == {"inputs": 0, "records": 0, "rejects": 0, "skipped": 0}
+def test_the_flow_on_an_empty_folder_is_a_run_of_nothing(prefect_server, tmp_path):
+    """A deployment's nightly folder may have received nothing: the flow itself (no CLI)
+    makes a run of nothing, with a warning in the flow run's logs."""
+    from flows.clean_corpus import clean_corpus
+
+    (tmp_path / "incoming").mkdir()
+    manifest = clean_corpus(source=str(tmp_path / "incoming"), output=str(tmp_path / "out"))["manifest"]
+    assert manifest["counts"] == {"inputs": 0, "records": 0, "rejects": 0, "skipped": 0}
 
 
 def test_a_shard_size_over_the_flows_limit_is_refused_by_the_cli(tmp_path):
