@@ -182,8 +182,8 @@ class Token:
     end: int
     prev: str | None
     next: str | None
-    #: A capitalised word right before or after it inside the same sentence (not one that
-    #: merely starts the sentence): the token is part of a name ("Justine damond").
+    #: For a lowercase token: a name right before or after it inside the same sentence (not
+    #: one that merely starts the sentence): the token is part of the name ("Justine damond").
     beside_name: bool = False
 
 
@@ -229,7 +229,7 @@ def _unknown_tokens(
             continue
         prev = words[i - 1] if i > 0 and "\n" not in gaps[i] else None
         nxt = words[i + 1] if i + 1 < len(words) and "\n" not in gaps[i + 1] else None
-        yield Token(word, start, end, prev, nxt, _beside_name(words, gaps, i, knows))
+        yield Token(word, start, end, prev, nxt, word.islower() and _beside_name(words, gaps, i, knows))
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”(\[]")
@@ -273,8 +273,7 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     s = _settings()["split"]
     if len(token) < s["min_length"]:
         return None
-    function_words = frozenset(s["function_words"])
-    prefixes = frozenset(s["prefixes"])
+    function_words, prefixes = _split_vocabulary()
     seen = web_zipf(token)
     derived = seen >= _settings()["typo"]["seen_min_zipf"] and is_derived_word(token)
     best: tuple[int, str] | None = None
@@ -295,12 +294,19 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     return best[1] if best else None
 
 
+@lru_cache(maxsize=1)
+def _split_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """``[split]`` function words and prefixes, as sets (built once, asked per token)."""
+    s = _settings()["split"]
+    return frozenset(s["function_words"]), frozenset(s["prefixes"])
+
+
 def _run_together_reading(token: str, lexicon: Lexicon) -> bool:
     """``token`` also reads as a function word that is a prefix too and a frequent word run
     together ("interms": "in terms"), a cut :func:`_split` never makes."""
-    s = _settings()["split"]
-    both = frozenset(s["function_words"]) & frozenset(s["prefixes"])
-    return any(token.startswith(p) and lexicon.count(token[len(p) :]) >= s["min_part_count"] for p in both)
+    function_words, prefixes = _split_vocabulary()
+    least = _settings()["split"]["min_part_count"]
+    return any(token.startswith(p) and lexicon.count(token[len(p) :]) >= least for p in function_words & prefixes)
 
 
 def _near_word(token: str, lexicon: Lexicon) -> bool:
@@ -487,9 +493,7 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self._text = text
         self._breaks = [m.start() for m in re.finditer("\n", text)]
-        self._code: dict[int, bool] = {}
-        self._quotes: dict[int, list[tuple[int, int]]] = {}
-        self._labels: dict[int, bool] = {}
+        self._judged: dict[tuple[str, int], Any] = {}  # (what, line start) -> judgement
 
     def span_of(self, position: int) -> tuple[int, int]:
         """Start and end (its line break, or the text's end) of the line that holds ``position``."""
@@ -499,29 +503,36 @@ class _Lines:
     def start_of(self, position: int) -> int:
         return self.span_of(position)[0]
 
+    def _of_line(self, what: str, token: Token, judge: Callable[[int, int], Any]) -> Any:
+        """``judge(start, end)`` of the token's line, computed once per line and ``what``."""
+        start, end = self.span_of(token.start)
+        key = (what, start)
+        if key not in self._judged:
+            self._judged[key] = judge(start, end)
+        return self._judged[key]
+
     def is_label(self, token: Token, min_words: int) -> bool:
         """The token's line is no sentence: fewer than ``min_words`` words and no sentence
         end (a list item, heading, label or caption)."""
-        start, end = self.span_of(token.start)
-        if start not in self._labels:
+
+        def label(start: int, end: int) -> bool:
             line = self._text[start:end].rstrip()
-            self._labels[start] = len(line.split()) < min_words and not line.endswith((".", "!", "?"))
-        return self._labels[start]
+            return len(line.split()) < min_words and not line.endswith((".", "!", "?"))
+
+        return self._of_line("label", token, label)
 
     def in_quote(self, token: Token) -> bool:
         """Inside quotation marks on its line: a quote keeps the speaker's words as said
         ("we ain't buyin it"), a quoted nickname or foreign phrase as written."""
-        start, end = self.span_of(token.start)
-        if start not in self._quotes:
-            self._quotes[start] = [m.span() for m in _QUOTED.finditer(self._text, start, end)]
-        return any(a < token.start < b for a, b in self._quotes[start])
+        quotes = self._of_line("quotes", token, lambda start, end: [m.span() for m in _QUOTED.finditer(self._text, start, end)])
+        return any(a < token.start < b for a, b in quotes)
 
     def in_code(self, token: Token) -> bool:
-        start, end = self.span_of(token.start)
-        if start not in self._code:
+        def code(start: int, end: int) -> bool:
             marks = {m.group() for m in _code_marks().finditer(self._text[start:end])}  # sliced: ``^`` is the line's start
-            self._code[start] = len(marks) >= _settings()["typo"]["code"]["min_marks"]
-        return self._code[start]
+            return len(marks) >= _settings()["typo"]["code"]["min_marks"]
+
+        return self._of_line("code", token, code)
 
 
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz")
@@ -585,8 +596,9 @@ def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
 
 def _same_full_name(token: Token, candidate: str, pairs: Counter[str], need: int) -> bool:
     """The run writes ``candidate`` in the same full name as ``token``: with each of the
-    token's capitalised neighbours ("Fischer Black" becomes "Fisher Black" only when the
-    run writes "Fisher Black", not because an "Irving Fisher" is frequent), at least one."""
+    token's capitalised neighbours, of which it needs one ("Fischer Black" becomes "Fisher
+    Black" only when the run writes "Fisher Black", not because an "Irving Fisher" is
+    frequent)."""
     sides = [f"{token.prev} {candidate}" if token.prev and is_capitalised(token.prev) else None,
              f"{candidate} {token.next}" if token.next and is_capitalised(token.next) else None]
     named = [pair for pair in sides if pair is not None]
@@ -639,8 +651,9 @@ def _most_frequent(passing: Sequence[tuple[int, str]]) -> str | None:
 
 
 def _out_of_reach(token: Token, lexicon: Lexicon, lines: _Lines, min_line_words: int) -> bool:
-    """Where the typo rule mends no token, because the writer may well mean it as written: in code; in a list item, heading or label (a line of fewer
-    than ``min_line_words`` words and no sentence end: "Sunglasses ( goodr for life!)");
+    """Where the typo rule mends no token, because the writer may well mean it as written:
+    in code; in a list item, heading or label (a line of fewer than ``min_line_words`` words
+    and no sentence end: "Sunglasses ( goodr for life!)");
     inside a name ("Justine damond"); inside quotation marks (someone's words as said, a
     quoted nickname or foreign phrase); or beside another unknown lowercase word (garbled,
     foreign or jargon: "cybe rattack", "fdisk, gdisk", "manteb tenan")."""
