@@ -45,15 +45,21 @@ KINDS = 18
 
 @dataclass
 class Planted:
-    """What the generator wrote: documents, expected reject reasons, good documents."""
+    """What the generator wrote: documents, expected reject and skip reasons, good documents."""
 
     documents: int = 0
     reasons: Counter = field(default_factory=Counter)
+    skips: Counter = field(default_factory=Counter)
     good: set[tuple[str, int | None]] = field(default_factory=set)
 
     def bad(self, reason: str, n: int = 1) -> None:
         self.documents += n
         self.reasons[reason] += n
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """An input that is no document (a crawl's request record, a PDF response)."""
+        self.documents += n
+        self.skips[reason] += n
 
     def ok(self, name: str, member: int | None = None) -> None:
         self.documents += 1
@@ -124,7 +130,7 @@ def build(folder: Path, broken: int, good: int, seed: int = 0) -> Planted:
             data = warc_bytes([("request", "", b""), ("html", "text/html; charset=utf-8", payload), ("other", "application/pdf", b"%PDF-1.4 ...")])
             (folder / name).write_bytes(gzip.compress(data, mtime=0))
             planted.ok(name, 2)
-            planted.bad("not_html")
+            planted.skip("not_document", 2)  # the request record and the PDF response
 
     # --- broken inputs, round robin over the kinds ---------------------------------------------
     latin_garbage = bytes(range(0x80, 0x100)) * 4
@@ -193,6 +199,7 @@ def check(out: Path, planted: Planted) -> dict:
         "reject_reasons": dict(sorted(reasons.items())),
         "planted_reasons": dict(sorted(planted.reasons.items())),
         "reasons_match": merged(reasons) == merged(planted.reasons),
+        "skips_match": manifest["skip_reasons"] == dict(planted.skips),
         "good_missing": sorted(f"{n}#{m}" for n, m in planted.good - present),
     }
 
@@ -218,7 +225,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    ok = code == 0 and result["invariant_holds"] and not result["internal_errors"] and result["reasons_match"] and not result["good_missing"]
+    ok = code == 0 and result["invariant_holds"] and not result["internal_errors"] and result["reasons_match"] and result["skips_match"] and not result["good_missing"]
     print("PASS" if ok else "FAIL")
     sys.exit(0 if ok else 1)
 

@@ -26,10 +26,10 @@ from . import ledger as ledger_mod
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_text
-from .inputs import WHOLE_FILE, BadInput, InputDocument, Part, is_container, read_documents, split_container
+from .inputs import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
 from .pipeline import RunInfo, clean_document
-from .record import Record, Reject
-from .sources import PERMANENT_READ_ERRORS, InputRef
+from .record import Record, Reject, Skip
+from .sources import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
 from .storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
 from .templates import host_of
 from .typos import english_lexicon
@@ -56,6 +56,9 @@ class ShardSummary:
     rules: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
     rejects: list[dict] = field(default_factory=list)
+    #: Members that are no documents, by reason: only when the shard was given whole files
+    #: (a direct call); the flow's shards list documents, and the scan counted the skips.
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -128,7 +131,7 @@ def group_refs(refs: Sequence[DocRef], size: int) -> list[list[DocRef]]:
     return [list(refs[i : i + size]) for i in range(0, len(refs), size)]
 
 
-def documents_of(uri: str, config: CleanConfig, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput]:
+def documents_of(uri: str, config: CleanConfig, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput | NotDocument]:
     """The documents of one file (of a container, those in ``part``); a file that does not
     exist or may not be read is one BadInput.
 
@@ -145,11 +148,14 @@ class ShardScan:
     """First-pass result for one shard: run-wide counts, and every document with its sha256.
 
     ``documents`` lists ``(uri, member, sha256)`` in file order; sha256 is None when the
-    document could not be read (the cleaning pass reports it as a reject).
+    document could not be read (the cleaning pass reports it as a reject). ``skips``: the
+    members that are no documents (a crawl's redirects, scripts, images), in file order;
+    they are not cleaned, and the flow writes them to ``skipped.jsonl``.
     """
 
     profile: CorpusProfile
     documents: list[tuple[str, int | None, str | None]]
+    skips: list[NotDocument] = field(default_factory=list)
 
 
 def scan_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> ShardScan:
@@ -162,9 +168,13 @@ def scan_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> Sh
     lexicon = english_lexicon()
     profile = CorpusProfile()
     documents: list[tuple[str, int | None, str | None]] = []
+    skips: list[NotDocument] = []
     for piece in pieces:
         uri, part = (piece, WHOLE_FILE) if isinstance(piece, str) else piece
         for item in documents_of(uri, config, part):
+            if isinstance(item, NotDocument):
+                skips.append(item)
+                continue
             if isinstance(item, BadInput):
                 documents.append((uri, item.member, item.sha256))
                 continue
@@ -174,7 +184,7 @@ def scan_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> Sh
                     profile.add_text(decode_text(item.raw, item.from_string).text, lexicon.knows, host_of(uri, item.url))
                 except RejectInput:
                     pass  # the cleaning pass reports it as a reject
-    return ShardScan(profile, documents)
+    return ShardScan(profile, documents, skips)
 
 
 def profile_shard(pieces: Sequence[Piece], config: CleanConfig | None = None) -> CorpusProfile:
@@ -187,6 +197,22 @@ def merge_profiles(profiles: Iterable[CorpusProfile]) -> CorpusProfile:
     for profile in profiles:
         merged.absorb(profile)
     return merged
+
+
+def not_document_skip(item: NotDocument, flow_run_id: str | None) -> Skip:
+    """The ``skipped.jsonl`` row of a container member that is no document."""
+    return Skip(
+        source=item.uri, member=item.member, reason=item.reason, message=item.message, url=item.url,  # type: ignore[arg-type]
+        http_status=item.http_status, location=item.location, content_type=item.content_type, flow_run_id=flow_run_id,
+    )
+
+
+def unsupported_skip(ref: InputRef, flow_run_id: str | None) -> Skip:
+    """The ``skipped.jsonl`` row of a file in a source folder whose ending is no input's."""
+    return Skip(
+        source=ref.uri, reason="unsupported_format", flow_run_id=flow_run_id,
+        message=f"the ending {ending_of(ref.uri)} names no input format ({ref.size} bytes, not read); inputs end in {INPUT_ENDINGS} (or .gz)",
+    )
 
 
 def _bad_input_reject(bad: BadInput, run: RunInfo) -> Reject:
@@ -210,11 +236,12 @@ def _clean_one(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: C
 
 def results_for(
     refs: Sequence[DocRef | str], config: CleanConfig, run: RunInfo, profile: CorpusProfile | None, seek: dict[str, Part] | None = None
-) -> Iterator[Record | Reject]:
+) -> Iterator[Record | Reject | NotDocument]:
     """A record or a reject for each document in ``refs``, file by file, in file order.
 
-    A bare URI in ``refs`` stands for every document of that file. ``seek``: where to start
-    reading container files (:func:`seek_points`).
+    A bare URI in ``refs`` stands for every member of that file: its members that are no
+    documents come as they are (:class:`NotDocument`). ``seek``: where to start reading
+    container files (:func:`seek_points`).
     """
     by_file: dict[str, set[int | None] | None] = {}
     for ref in refs:
@@ -229,7 +256,10 @@ def results_for(
                 if item.member not in wanted:
                     continue
                 wanted.discard(item.member)
-            yield _bad_input_reject(item, run) if isinstance(item, BadInput) else _clean_one(item, config, run, profile)
+            if isinstance(item, NotDocument):
+                yield item
+            else:
+                yield _bad_input_reject(item, run) if isinstance(item, BadInput) else _clean_one(item, config, run, profile)
         for member in sorted(wanted or (), key=lambda m: -1 if m is None else m):
             where = uri if member is None else f"{uri} member {member}"
             yield Reject(source=uri, member=member, reason=VANISHED, message=f"{where} was found by the scan but not when cleaning (the file changed during the run)", flow_run_id=run.flow_run_id)
@@ -313,8 +343,12 @@ def clean_shard(
     rules: Counter[str] = Counter()
     languages: Counter[str] = Counter()
     cleaned: list[tuple[str, int | None, str]] = []  # (source, member, sha256) of each record
+    skipped: Counter[str] = Counter()
     with AtomicWriter(join(run_dir, summary.file)) as out:
         for result in results_for(refs, config, run, profile, seek):
+            if isinstance(result, NotDocument):
+                skipped[result.reason] += 1
+                continue
             summary.inputs += 1
             if on_document is not None:
                 on_document(isinstance(result, Record))
@@ -332,6 +366,7 @@ def clean_shard(
     summary.removals = {category: n for category, n in sorted(removals.items()) if n}
     summary.rules = dict(sorted(rules.items()))
     summary.languages = dict(sorted(languages.items()))
+    summary.skipped = dict(sorted(skipped.items()))
     summary.sha256 = out.sha256
     if ledger is not None and run_id is not None:
         entries = ledger_mod.entries_for_shard(run_id, run.config_hash, summary.file, cleaned, summary.rejects)

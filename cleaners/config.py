@@ -21,7 +21,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Section(BaseModel):
@@ -66,8 +66,9 @@ class LimitOptions(_Section):
     max_bytes: int = Field(5_000_000, ge=1, description="Documents larger than this (decompressed) are rejected.")
 
 
-class JsonlFields(_Section):
-    """Names of the fields of a JSONL input row; other fields go to ``source.extra``."""
+class InputFields(_Section):
+    """Names of the fields of a JSONL row, or the columns of a CSV, TSV or Parquet table;
+    other fields go to ``source.extra``."""
 
     url: str = "url"
     html: str = "html"
@@ -77,10 +78,20 @@ class JsonlFields(_Section):
 
 
 class InputOptions(_Section):
-    format: Literal["auto", "text", "html", "jsonl", "warc"] = Field(
-        "auto", description="'auto': by file name ending (.txt .html .htm .jsonl .warc, each maybe .gz), else by content."
+    format: Literal["auto", "text", "html", "jsonl", "warc", "csv", "tsv", "parquet"] = Field(
+        "auto", description="'auto': by file name ending (.txt .html .htm .jsonl .warc .arc .csv .tsv, each maybe .gz; .parquet), else by content."
     )
-    jsonl: JsonlFields = JsonlFields()
+    fields: InputFields = InputFields()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_jsonl_key(cls, data: object) -> object:
+        """``[input.jsonl]``, the key's name before tables were inputs, still works."""
+        if isinstance(data, dict) and "jsonl" in data:
+            if "fields" in data:
+                raise ValueError("[input.jsonl] and [input.fields] name the same thing: keep [input.fields]")
+            data = {("fields" if key == "jsonl" else key): value for key, value in data.items()}
+        return data
 
 
 class HtmlOptions(_Section):

@@ -85,6 +85,11 @@ def _control_share(text: str) -> float:
 def _refuse_empty_or_binary(raw: bytes) -> None:
     if not raw.strip():
         raise RejectInput("empty", "the input is empty or only whitespace")
+    _refuse_binary_signature(raw)
+
+
+def _refuse_binary_signature(raw: bytes) -> None:
+    """A file of a known binary format, whatever its name says (a PNG saved as ``.html``)."""
     for magic, kind in BINARY_SIGNATURES.items():
         if raw.startswith(magic):
             raise RejectInput("binary", f"the input is {kind} (file signature {magic!r})")
@@ -233,6 +238,7 @@ def decode_html(raw: bytes, http_content_type: str | None = None) -> Decoded:
     The first declaration given (header, else ``<meta>``) is ``overruled_charset`` when the
     bytes were decoded with another codec (its label as written).
     """
+    _refuse_binary_signature(raw)
     header = _HEADER_CHARSET.search(http_content_type) if http_content_type else None
     meta = _META_CHARSET.search(raw[:META_PRESCAN_BYTES])
     header_label = header.group(1) if header else None

@@ -1,11 +1,14 @@
-"""Reading input files into documents: plain text, HTML, JSONL and WARC, gzip or not.
+"""Reading input files into documents: plain text, HTML, JSONL, tables (CSV, TSV,
+Parquet) and web archives (WARC, WET, ARC), gzip or not.
 
-A file holds one document (``.txt``, ``.html``) or many (``.jsonl`` lines, ``.warc``
-records). :func:`read_documents` yields, in file order, one :class:`InputDocument` per
-document and one :class:`BadInput` per part that cannot be one (a malformed JSONL line, a
-non-HTML WARC response, a corrupt gzip stream), so that every input is accounted for. A
-document inside a container is addressed by its ``member`` number: the 1-based line of a
-JSONL file, the 1-based record of a WARC file; a whole-file document has ``member=None``.
+A file holds one document (``.txt``, ``.html``) or many (``.jsonl`` lines, table rows,
+``.warc`` records). :func:`read_documents` yields, in file order, one :class:`InputDocument`
+per document, one :class:`BadInput` per part that cannot be one (a malformed JSONL line, a
+corrupt gzip stream) and one :class:`NotDocument` per member that is no document to clean (a
+crawl's redirects, error pages, scripts and images), so that every input is accounted for.
+A document inside a container is addressed by its ``member`` number: the 1-based line of a
+JSONL file, the 1-based data row of a table, the 1-based record of a WARC file; a
+whole-file document has ``member=None``.
 
 A large container is read in :class:`Part`\ s (runs of members), each by a task of its
 own: :func:`split_container` counts a file's documents without building them, and
@@ -20,10 +23,12 @@ more than ``max_bytes`` + 1 bytes of one document, whatever the compression rati
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import zlib
@@ -35,11 +40,12 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from . import gzindex
-from .config import InputOptions
+from .config import InputFields, InputOptions
 
 #: Formats of one document per file, and formats of many documents per file.
 DOCUMENT_FORMATS = ("text", "html")
-CONTAINER_FORMATS = ("jsonl", "warc")
+TABLE_FORMATS = ("csv", "tsv", "parquet")
+CONTAINER_FORMATS = ("jsonl", "warc") + TABLE_FORMATS
 
 #: File name endings and the format they mean (after removing a ``.gz`` ending).
 SUFFIX_FORMATS: dict[str, str] = {
@@ -51,9 +57,17 @@ SUFFIX_FORMATS: dict[str, str] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".warc": "warc",
+    ".wet": "warc",  # Common Crawl's WET files (.warc.wet.gz): WARC conversion records of extracted text
+    ".arc": "warc",  # the older Internet Archive format; warcio reads both
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
 }
+#: Formats a gzip file cannot hold (Parquet compresses inside and is read by seeking).
+NOT_GZIPPED = ("parquet",)
 
 GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
 #: Content sniffing for names without a known ending: first bytes (lowercased, stripped).
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
 #: Errors a corrupt or truncated gzip stream raises (``BadGzipFile`` is an ``OSError``,
@@ -81,6 +95,24 @@ class InputDocument:
     #: The container held the document as a string (a JSONL field): ``raw`` is its UTF-8,
     #: and the document is that string, never decoded again (whatever its ``<meta>`` says).
     from_string: bool = False
+
+
+@dataclass(frozen=True)
+class NotDocument:
+    """A member of a container that is no document to clean: a crawl's redirect, error page,
+    script, style sheet or image, its request and metadata records. It is skipped and
+    counted by ``reason`` (``redirect``, ``http_status``, ``not_document``), not rejected:
+    a real crawl holds far more of these than articles, and as rejects they hid the real
+    failures."""
+
+    uri: str
+    member: int
+    reason: str
+    message: str
+    url: str | None = None
+    http_status: int | None = None
+    location: str | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +176,10 @@ def format_by_name(uri: str) -> str | None:
 
 def sniff_format(head: bytes) -> str:
     """The format of decompressed content from its first bytes."""
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith(b"warc/"):
+    if start.startswith((b"warc/", b"filedesc://")):  # WARC, ARC
         return "warc"
     if start.startswith(b"{"):
         return "jsonl"
@@ -168,7 +202,7 @@ def _open(uri: str) -> Any:
     return fsspec.open(uri, "rb")
 
 
-def read_documents(uri: str, options: InputOptions, max_bytes: int, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput]:
+def read_documents(uri: str, options: InputOptions, max_bytes: int, part: Part = WHOLE_FILE) -> Iterator[InputDocument | BadInput | NotDocument]:
     """Every document of the file at ``uri`` (or the reason a member is not one), in order;
     of a container, only the members in ``part``."""
     yield from _items(uri, options, max_bytes, part, build=True)
@@ -260,12 +294,18 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
     with _open(uri) as handle:
         stream = io.BufferedReader(handle, buffer_size=_CHUNK) if not hasattr(handle, "peek") else handle
         magic = stream.peek(2)[:2]
+        named = options.format if options.format != "auto" else format_by_name(uri)
+        if named == "parquet" or named is None and stream.peek(4)[:4] == PARQUET_MAGIC:  # read by seeking, never gzipped
+            build_row = partial(_row_document, uri, fields=options.fields, container="parquet") if build else _where
+            yield from _or_empty(uri, "Parquet", part, _parquet_rows(uri, stream, options.fields, max_bytes, part, build_row))
+            return
         at_part = magic == GZIP_MAGIC and _seek_raw(stream, part)
         indexed = _indexed(stream, part) if magic == GZIP_MAGIC and not at_part else None
         # Decompressed here, not by warcio: GzipFile reads per-record gzip members (the WARC
         # convention) and a whole file gzipped at once alike; warcio refuses the latter.
         content: IO[bytes] = indexed or (gzip.GzipFile(fileobj=stream) if magic == GZIP_MAGIC else stream)
         fmt = options.format if options.format != "auto" else format_by_name(uri)
+        head = b""
         if fmt is None or indexed is None:  # an indexed file was read whole by the split; a peek would decompress its start again
             try:
                 head = content.peek(64)[:64] if hasattr(content, "peek") else b""
@@ -278,12 +318,20 @@ def _items(uri: str, options: InputOptions, max_bytes: int, part: Part, build: b
             return
         before = part.first - 1 if at_part else _seek_to(content, part)  # the member before the part
         if fmt == "jsonl":
-            build_line = partial(_jsonl_document, uri, options=options) if build else _where
+            build_line = partial(_jsonl_document, uri, fields=options.fields, told={}) if build else _where
             yield from _or_empty(uri, "JSONL", part, _jsonl_lines(uri, content, max_bytes, part, build_line, before))
+        elif fmt in TABLE_FORMATS:
+            build_row = partial(_row_document, uri, fields=options.fields, container=fmt) if build else _where
+            if fmt == "parquet":  # a gzipped Parquet file (rare): read through the decompressor
+                rows = _parquet_rows(uri, content, options.fields, max_bytes, part, build_row)
+            else:
+                rows = _delimited_rows(uri, content, "\t" if fmt == "tsv" else ",", options.fields, max_bytes, part, build_row)
+            yield from _or_empty(uri, fmt.upper() if fmt != "parquet" else "Parquet", part, rows)
         else:
             warc = _TruncationIsCorrupt(content) if content is not stream else content
             build_record = partial(_warc_document, uri, max_bytes=max_bytes) if build else _where
-            yield from _or_empty(uri, "WARC", part, _warc_records(uri, warc, part, build_record, before))
+            arc = strip_gz(uri.split("?", 1)[0]).endswith(".arc") or head.lstrip().startswith(b"filedesc://")
+            yield from _or_empty(uri, "WARC", part, _warc_records(uri, warc, part, build_record, before, arc))
 
 
 def _seek_raw(stream: IO[bytes], part: Part) -> bool:
@@ -332,7 +380,7 @@ def _or_empty(uri: str, kind: str, part: Part, items: Iterator[Any]) -> Iterator
             continue
         yield item
     if not produced and part.first == 1:
-        what = "not one non-blank line" if kind == "JSONL" else "no response or resource record"
+        what = {"JSONL": "not one non-blank line", "WARC": "no record but its header (warcinfo)"}.get(kind, "no row")
         yield BadInput(uri, None, "empty", f"the {kind} file holds {what}")
 
 
@@ -425,20 +473,29 @@ def _skip_rest_of_line(content: IO[bytes]) -> int:
 _FIELDS_SHOWN = 12
 
 
-def _missing_body(row: dict, html: str, text: str) -> str:
-    """Why a row holds no document, with the fields it has and the config key that names
-    the body's field: a crawler's export ("content", "body") must not look like bad data."""
-    names = [str(name) for name in row]
-    shown = ", ".join(repr(n) for n in names[:_FIELDS_SHOWN]) + (f" and {len(names) - _FIELDS_SHOWN} more" if len(names) > _FIELDS_SHOWN else "")
-    has = f"the row's fields are {shown}" if names else "the row is an empty object"
+def _named(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_FIELDS_SHOWN])
+    return shown + (f" and {len(names) - _FIELDS_SHOWN} more" if len(names) > _FIELDS_SHOWN else "")
+
+
+def _no_body_field(lack: str, has: str, what: str, fields: InputFields) -> str:
+    """Why a row or a table holds no document (``lack``), with the fields it has (``has``)
+    and the config key that names the body's field: a crawler's export ("content", "body")
+    must not look like bad data."""
     return (
-        f"no non-empty string field {html!r} or {text!r}; {has}. If one of them holds the page or the article, "
-        f"name it in the config: [input.jsonl] html = \"<field>\" or text = \"<field>\""
+        f"{lack} {fields.html!r} or {fields.text!r}; {has}. If one of them holds the page or the article, "
+        f'name it in the config: [input.fields] html = "<{what}>" or text = "<{what}>"'
     )
 
 
-def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int, options: InputOptions) -> InputDocument | BadInput:
-    """The row as a document, or the reason it is not one (``line`` may be that already)."""
+def _jsonl_document(
+    uri: str, number: int, line: bytes | BadInput, _offset: int, fields: InputFields, told: dict[frozenset[str], int]
+) -> InputDocument | BadInput:
+    """The row as a document, or the reason it is not one (``line`` may be that already).
+
+    A row without the body's field names the fields it has and the config key once for each
+    set of field names in the file (``told``: the first line of each); the other such rows
+    point at that line, so a file of ten thousand exported rows gives one explanation."""
     if isinstance(line, BadInput):
         return line
 
@@ -451,30 +508,172 @@ def _jsonl_document(uri: str, number: int, line: bytes | BadInput, _offset: int,
         return bad(f"not JSON ({type(exc).__name__}: {exc})"[:500])
     if not isinstance(row, dict):
         return bad(f"a JSON {type(row).__name__}, not an object")
-    fields = options.jsonl
-    for key, fmt in ((fields.html, "html"), (fields.text, "text")):
-        body = row.get(key)
-        if isinstance(body, str) and body.strip():
-            break
-    else:
-        return bad(_missing_body(row, fields.html, fields.text))
-    known = {fields.html, fields.text, fields.url, fields.id, fields.published}
+    if _body_field(row, fields) is None:
+        names = [str(name) for name in row]
+        first = told.setdefault(frozenset(names), number)
+        if first != number:
+            return bad(f"no non-empty string field {fields.html!r} or {fields.text!r} (the same fields as line {first}, whose reject names them)")
+        has = f"the row's fields are {_named(names)}" if names else "the row is an empty object"
+        return bad(_no_body_field("no non-empty string field", has, "field", fields))
     try:
         row = _checked_row(row, surrogates=_SURROGATE_ESCAPE.search(line) is not None)
     except ValueError as exc:
         return bad(str(exc))
+    return _row_document(uri, number, row, 0, fields, "jsonl")
+
+
+def _body_field(row: dict, fields: InputFields) -> tuple[str, str] | None:
+    """The field holding the row's document and its format (the HTML first), if any."""
+    for key, fmt in ((fields.html, "html"), (fields.text, "text")):
+        body = row.get(key)
+        if isinstance(body, str) and body.strip():
+            return key, fmt
+    return None
+
+
+def _row_document(uri: str, number: int, row: dict | BadInput, _offset: int, fields: InputFields, container: str) -> InputDocument | BadInput:
+    """A JSONL row's or a table row's document: the body's field, the mapped fields, and the
+    others (non-empty) in ``source.extra``."""
+    if isinstance(row, BadInput):
+        return row
+    body = _body_field(row, fields)
+    if body is None:  # a table's row: the table has the column (checked once), this row's cells are empty
+        return BadInput(uri, number, "empty", f"row {number}: the {fields.html!r} and {fields.text!r} cells are empty")
+    key, fmt = body
+    known = {fields.html, fields.text, fields.url, fields.id, fields.published}
     return InputDocument(
         uri=uri,
         raw=row[key].encode("utf-8"),
         format=fmt,
         url=_str_or_none(row.get(fields.url)),
         member=number,
-        container="jsonl",
+        container=container,
         record_id=_str_or_none(row.get(fields.id)),
         date=_str_or_none(row.get(fields.published)),
-        extra={k: v for k, v in sorted(row.items()) if k not in known},
+        # a table's empty cells and nulls are no values (a JSONL row's are kept as written)
+        extra={k: v for k, v in sorted(row.items()) if k not in known and (container == "jsonl" or v not in (None, ""))},
         from_string=True,
     )
+
+
+def _table_columns(uri: str, names: list[str], fields: InputFields, kind: str) -> BadInput | None:
+    """The one reject of a table that has no body column (checked once, not per row)."""
+    if fields.html in names or fields.text in names:
+        return None
+    has = f"the table's columns are {_named(names)}" if names else "the table has no columns"
+    return BadInput(uri, None, "malformed_table", f"the {kind} table has " + _no_body_field("no column", has, "column", fields))
+
+
+def _too_large(uri: str, number: int, row: dict, fields: InputFields, max_bytes: int) -> BadInput | None:
+    for key in (fields.html, fields.text):
+        body = row.get(key)
+        size = len(body.encode("utf-8")) if isinstance(body, str) else 0
+        if size > max_bytes:
+            return BadInput(uri, number, "too_large", f"row {number}: the {key!r} cell has {size} bytes, over the limit of {max_bytes} (limits.max_bytes)", None, size)
+    return None
+
+
+def _delimited_rows(
+    uri: str, content: IO[bytes], delimiter: str, fields: InputFields, max_bytes: int, part: Part, build: Callable[[int, Any, int], Any]
+) -> Iterator[Any]:
+    """``build(row number, row as a dict, 0)`` of each non-blank data row of a CSV or TSV
+    file in ``part`` (the header row names the columns; rows are numbered from 1, as a
+    dataframe's rows are), or the reason the table or a row is not readable.
+
+    Rows are not seeked to: a part reads the rows before it (a quoted cell may span lines,
+    so a byte offset could only come from parsing them anyway)."""
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    _allow_fields_of(max_bytes)
+    text = io.TextIOWrapper(content, encoding="utf-8-sig", errors="strict", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
+    number = 0
+    try:
+        names = next(reader, None)
+        if names is None:
+            return
+        missing = _table_columns(uri, names, fields, kind)
+        if missing is not None:
+            yield missing
+            return
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            number += 1
+            if part.ended_before(number):
+                return
+            if part.holds(number):
+                row = dict(zip(names, cells))
+                yield build(number, _too_large(uri, number, row, fields, max_bytes) or row, 0)
+    except GZIP_ERRORS as exc:
+        yield BadInput(uri, number + 1, "corrupt_gzip", f"the gzip stream breaks at row {number + 1}: {type(exc).__name__}: {exc}")
+    except (csv.Error, UnicodeDecodeError) as exc:
+        yield BadInput(uri, number + 1, "malformed_table", f"row {number + 1} of the {kind} file cannot be read ({type(exc).__name__}: {exc}); the rest of the file is skipped")
+
+
+def _allow_fields_of(max_bytes: int) -> None:
+    """Lets the csv module read cells up to ``max_bytes`` characters (its default limit,
+    128 KiB, is smaller than many pages); a larger cell is then a ``too_large`` row."""
+    if csv.field_size_limit() < max_bytes + 1:
+        csv.field_size_limit(max_bytes + 1)
+
+
+#: Parquet rows are read in batches of this many.
+_PARQUET_BATCH = 256
+
+
+def _parquet_rows(
+    uri: str, stream: IO[bytes], fields: InputFields, max_bytes: int, part: Part, build: Callable[[int, Any, int], Any]
+) -> Iterator[Any]:
+    """``build(row number, row as a dict, 0)`` of each row of a Parquet file in ``part``
+    (rows numbered from 1), or the reason the file is not readable. Values that JSON cannot
+    hold (timestamps, decimals) become strings; the body's column may hold strings or bytes
+    (UTF-8)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(stream)
+        names = list(table.schema_arrow.names)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        yield BadInput(uri, None, "malformed_table", f"not a readable Parquet file ({type(exc).__name__}: {exc})"[:500])
+        return
+    missing = _table_columns(uri, names, fields, "Parquet")
+    if missing is not None:
+        yield missing
+        return
+    number = 0
+    try:
+        for batch in table.iter_batches(batch_size=_PARQUET_BATCH):
+            if part.ended_before(number + 1):
+                return
+            if number + batch.num_rows < part.first:
+                number += batch.num_rows  # before the part: not converted
+                continue
+            for values in batch.to_pylist():
+                number += 1
+                if part.ended_before(number):
+                    return
+                if part.holds(number):
+                    row = {name: _plain(value) for name, value in values.items()}
+                    yield build(number, _too_large(uri, number, row, fields, max_bytes) or row, 0)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        yield BadInput(uri, number + 1, "malformed_table", f"row {number + 1} of the Parquet file cannot be read ({type(exc).__name__}: {exc}); the rest of the file is skipped"[:500])
+
+
+def _plain(value: object) -> object:
+    """A Parquet value as JSON can hold it: bytes as UTF-8 text (replacing what is not),
+    other non-JSON values (dates, decimals) as their string."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN and infinity are no JSON numbers
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
 
 
 def _str_or_none(value: object) -> str | None:
@@ -517,18 +716,21 @@ def _checked_row(row: dict, surrogates: bool = True) -> dict:
     return row
 
 
-def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int, Any, int], Any], number: int = 0) -> Iterator[Any]:
-    """``build(record number, record, offset)`` of each response (and resource) record in
-    ``part`` (records before it are passed over, not parsed), or the reason the file breaks.
-    ``number``: of the record before the reader's position.
+def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int, Any, int], Any], number: int = 0, arc: bool = False) -> Iterator[Any]:
+    """``build(record number, record, offset)`` of each record in ``part`` but the file's
+    header (records before the part are passed over, not parsed), or the reason the file
+    breaks. ``number``: of the record before the reader's position.
 
-    Request, metadata, warcinfo and revisit records describe the crawl, not documents: they
-    are not inputs. A record warcio cannot parse ends the file: one reject says where.
+    A warcinfo record describes the file: it is no input. Every other record is one, and
+    ``build`` tells a document from a skip (a request, a redirect, an image). A record
+    warcio cannot parse ends the file: one reject says where. An ARC file (``arc``) is read
+    as WARC: warcio converts its records, and its header becomes the warcinfo. Only then:
+    in that mode warcio takes any line it cannot parse for an ARC record.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    archive = ArchiveIterator(stream, check_digests=False, no_record_parse=True)  # see _read_http_block
+    archive = ArchiveIterator(stream, check_digests=False, no_record_parse=True, arc2warc=arc)  # see _read_http_block
     records = iter(archive)
     while True:
         where = number + 1  # the record being read: the next one, then (its payload) this one
@@ -537,7 +739,7 @@ def _warc_records(uri: str, stream: IO[bytes], part: Part, build: Callable[[int,
             number = where
             if part.ended_before(number):
                 return
-            if record.rec_type not in ("response", "resource") or not part.holds(number):
+            if record.rec_type == "warcinfo" or not part.holds(number):
                 _read_past(record)
                 continue
             item = build(number, record, archive.offset)  # in the try: reading the payload can fail too
@@ -591,18 +793,31 @@ def _cut_off(uri: str, number: int, target: str | None, record: Any) -> BadInput
     return None
 
 
-def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: int) -> InputDocument | BadInput:
-    """The record as an HTML document, or the reason it is not one (its payload is read here)."""
-    _read_http_block(record)
+#: WARC record types that can hold a document: a page as fetched, a page stored as is, or
+#: the text a crawler extracted from one (Common Crawl's WET files).
+DOCUMENT_RECORDS = ("response", "resource", "conversion")
+
+
+def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: int) -> InputDocument | BadInput | NotDocument:
+    """The record as a document (an HTML page, or a WET record's text), the reason it is
+    none (a skip: a request record, a redirect, an error page, a script or an image), or
+    the reason it cannot be read (a reject). Its payload is read here."""
     headers = record.rec_headers
     target = headers.get_header("WARC-Target-URI")
-    if record.http_headers is not None:
-        content_type = record.http_headers.get_header("Content-Type") or ""
-    else:
-        content_type = headers.get_header("Content-Type") or ""
-    if "html" not in content_type.lower():
-        _read_past(record)  # to know whether it is whole
-        return _cut_off(uri, number, target, record) or BadInput(uri, number, "not_html", f"record {number} ({target}) is {content_type or 'of no content type'}, not HTML")
+    if record.rec_type not in DOCUMENT_RECORDS:
+        return _skipped(uri, number, target, record, "not_document", f"a {record.rec_type} record", content_type=f"WARC {record.rec_type} record")
+    _read_http_block(record)
+    status = _http_status(record)
+    if status is not None and 300 <= status < 400:
+        location = record.http_headers.get_header("Location")
+        return _skipped(uri, number, target, record, "redirect", f"an HTTP {status} redirect to {location or 'an unnamed location'}", http_status=status, location=location)
+    if status is not None and not 200 <= status < 300:
+        return _skipped(uri, number, target, record, "http_status", f"an HTTP {status} response", http_status=status)
+    source = record.http_headers if record.http_headers is not None else headers
+    content_type = source.get_header("Content-Type") or ""
+    fmt = "text" if record.rec_type == "conversion" else "html" if "html" in content_type.lower() else None
+    if fmt is None:
+        return _skipped(uri, number, target, record, "not_document", f"{content_type or 'of no content type'}, not HTML", content_type=content_type or None)
     raw = record.content_stream().read(max_bytes + 1)
     if len(raw) > max_bytes:
         return BadInput(uri, number, "too_large", f"record {number} ({target}) is over the limit of {max_bytes} bytes (limits.max_bytes)")
@@ -612,11 +827,31 @@ def _warc_document(uri: str, number: int, record: Any, _offset: int, max_bytes: 
     return InputDocument(
         uri=uri,
         raw=raw,
-        format="html",
+        format=fmt,
         url=target,
         member=number,
         container="warc",
         record_id=headers.get_header("WARC-Record-ID"),
         date=headers.get_header("WARC-Date"),
-        content_type=content_type,
+        content_type=content_type if fmt == "html" else None,
     )
+
+
+def _http_status(record: Any) -> int | None:
+    """The HTTP status of a response record with an HTTP block (None: none, or unreadable)."""
+    if record.http_headers is None:
+        return None
+    try:
+        return int(record.http_headers.get_statuscode())
+    except (TypeError, ValueError):
+        return None
+
+
+def _skipped(uri: str, number: int, target: str | None, record: Any, reason: str, what: str, **facts: Any) -> NotDocument | BadInput:
+    """A record that is no document, once its block was read (the file may end inside it:
+    then it is the reject that says so)."""
+    _read_past(record)
+    cut = _cut_off(uri, number, target, record)
+    if cut is not None:
+        return cut
+    return NotDocument(uri, number, reason, f"record {number} ({target or 'no target URI'}) is {what}", url=target, **facts)

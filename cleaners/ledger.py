@@ -168,8 +168,12 @@ def _where(source: str, member: int | None) -> str:
 def plan(
     documents: Sequence[tuple[str, int | None, str | None]], seen: dict[str, Seen], flow_run_id: str | None,
     on_skip: Callable[[Skip], None],
+    passed: Iterable[Skip] = (),
 ) -> Plan:
     """Split the scanned documents ``(uri, member, sha256)`` into work and skips.
+
+    ``passed``: the inputs the scan already found are no documents (files of other endings,
+    a crawl's redirects and images); they go to ``on_skip`` first and are counted too.
 
     A document is skipped when its content is in the ledger (``unchanged`` when the ledger
     has it at the same place, else ``duplicate``), or when an earlier document of this run
@@ -179,6 +183,9 @@ def plan(
     """
     todo: list[tuple[str, int | None]] = []
     reasons: Counter[str] = Counter()
+    for skip in passed:
+        reasons[skip.reason] += 1
+        on_skip(skip)
     first_in_run: dict[str, tuple[str, int | None]] = {}
     for uri, member, digest in documents:
         if digest is None:

@@ -86,8 +86,10 @@ class Language(_Model):
 
 class Source(_Model):
     uri: str = Field(description="The file the document was read from (local path or fsspec URL).")
-    member: int | None = Field(None, description="Position inside a container file: JSONL line or WARC record (1-based); null for a whole file.")
-    container: Literal["jsonl", "warc"] | None = Field(None, description="Kind of container file, null for a one-document file.")
+    member: int | None = Field(None, description="Position inside a container file: JSONL line, table row (not counting the header) or WARC record (1-based); null for a whole file.")
+    container: Literal["jsonl", "warc", "csv", "tsv", "parquet"] | None = Field(
+        None, description="Kind of container file ('warc' also for WET and ARC files), null for a one-document file."
+    )
     sha256: str = Field(description="sha256 of the document's raw bytes (a JSONL row's html/text field as UTF-8; a WARC record's payload).")
     bytes: int = Field(ge=0)
     format: Literal["text", "html"] = Field(description="What the raw bytes are: scraped text, or HTML (extracted with trafilatura first).")
@@ -160,7 +162,7 @@ class Reject(_Model):
     """An input that produced no record, with a machine-readable reason."""
 
     source: str = Field(description="Where the input was read from.")
-    member: int | None = Field(None, description="JSONL line or WARC record inside the file (1-based); null for a whole file.")
+    member: int | None = Field(None, description="JSONL line, table row or WARC record inside the file (1-based); null for a whole file.")
     reason: str = Field(description="Machine-readable reason, e.g. 'empty', 'undecodable', 'binary'.")
     message: str = Field(description="Human explanation.")
     sha256: str | None = None
@@ -168,18 +170,33 @@ class Reject(_Model):
     flow_run_id: str | None = None
 
 
+#: Why an input was skipped: already cleaned (the ledger or this run), or not a document.
+SKIP_REASONS = ("unchanged", "duplicate", "redirect", "http_status", "not_document", "unsupported_format")
+
+
 class Skip(_Model):
-    """An input not cleaned in this run because its content already has a record."""
+    """An input not cleaned in this run: its content already has a record, or it is not a
+    document (a crawl's redirects, error pages, scripts and images; a PDF in a source
+    folder). Skips are counted by reason in the manifest; they are not failures."""
 
     source: str = Field(description="Where the input was read from.")
-    member: int | None = Field(None, description="JSONL line or WARC record inside the file (1-based); null for a whole file.")
-    sha256: str = Field(description="sha256 of the raw input bytes.")
-    reason: Literal["unchanged", "duplicate"] = Field(
-        description="'unchanged': cleaned before with the same config; 'duplicate': the same bytes as another input."
+    member: int | None = Field(None, description="JSONL line, table row or WARC record inside the file (1-based); null for a whole file.")
+    sha256: str | None = Field(None, description="sha256 of the raw input bytes; null for an input that was not read (not a document, an unsupported file).")
+    reason: Literal[SKIP_REASONS] = Field(  # type: ignore[valid-type]
+        description=(
+            "'unchanged': cleaned before with the same config; 'duplicate': the same bytes as another input; "
+            "'redirect': a WARC response with an HTTP 3xx status; 'http_status': a WARC response with a status other than 2xx or 3xx; "
+            "'not_document': a WARC record that is not an HTML page or extracted text (a script, an image, a request or metadata record); "
+            "'unsupported_format': a file in a source folder whose ending names no input format (.pdf, .png)."
+        )
     )
     message: str = Field(description="Human explanation.")
     cleaned_in_run: str | None = Field(None, description="Run id of the earlier run that cleaned this content (null: this run).")
     same_as: str | None = Field(None, description="The input (file, and member when inside a container) whose record holds this content, when it is another input.")
+    url: str | None = Field(None, description="The WARC record's target URI, when the input is a WARC record.")
+    http_status: int | None = Field(None, description="The HTTP status of a WARC response ('redirect', 'http_status').")
+    location: str | None = Field(None, description="Where a redirect points (its Location header).")
+    content_type: str | None = Field(None, description="What a 'not_document' record holds: its HTTP Content-Type, or its WARC record type.")
     flow_run_id: str | None = None
 
 

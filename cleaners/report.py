@@ -225,7 +225,7 @@ class MemberReader:
 
 def _document_bytes(source: dict, config: CleanConfig, members: MemberReader | None = None) -> InputDocument | None:
     """The document a record's ``source`` names, read again (None: the member is gone)."""
-    options = InputOptions(format=source.get("container") or source.get("format") or "text", jsonl=config.input.jsonl)
+    options = InputOptions(format=source.get("container") or source.get("format") or "text", fields=config.input.fields)
     member = source.get("member")
     if member is None:
         limit = max(4 * (source.get("bytes") or 0), config.limits.max_bytes)  # a changed document is still read

@@ -17,10 +17,15 @@ from typing import Iterable, Iterator, Sequence
 import fsspec
 from fsspec.core import url_to_fs
 
-#: File name endings read as inputs when a folder is given (globs may select anything).
+from .inputs import NOT_GZIPPED, SUFFIX_FORMATS
+
+#: File name endings read as inputs when a folder is given (globs may select anything):
+#: each format's endings, and the same gzipped (but Parquet's).
 INPUT_SUFFIXES: tuple[str, ...] = tuple(
-    ending + gz for ending in (".txt", ".html", ".htm", ".jsonl", ".ndjson", ".warc") for gz in ("", ".gz")
+    ending + gz for ending, fmt in SUFFIX_FORMATS.items() for gz in ("", ".gz") if not (gz and fmt in NOT_GZIPPED)
 )
+#: The endings as a user reads them: ".txt .text .html ...".
+INPUT_ENDINGS = " ".join(SUFFIX_FORMATS)
 
 _GLOB_CHARS = set("*?[")
 
@@ -38,9 +43,13 @@ class InputRef:
 
 
 def _qualified(fs: fsspec.AbstractFileSystem, path: str) -> str:
-    """A URI that reopens ``path``: plain for local files, protocol-prefixed otherwise."""
+    """A URI that reopens ``path``: plain for local files, protocol-prefixed otherwise.
+
+    A local path is absolute and normalised ("main/../real/a.txt" is "/…/real/a.txt"): the
+    tasks that read it may run in another working folder (a Dask worker), and so may the
+    review page that reads it again, so it is not kept relative as the user typed it."""
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return path if protocol in ("file", "local") else fs.unstrip_protocol(path)
+    return posixpath.normpath(path) if protocol in ("file", "local") else fs.unstrip_protocol(path)
 
 
 def _is_hidden(path: str, root: str | None = None) -> bool:
@@ -74,19 +83,31 @@ def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[
     return sorted(found.values())
 
 
-def other_endings(sources: str | Sequence[str]) -> Counter[str]:
-    """The files in the source folders that are not inputs, by ending (".pdf": 3): what a
-    user who pointed at the wrong folder, or at a folder of PDFs, needs to hear. Hidden
-    files and folders are not counted; globs and single files name their inputs already."""
-    counts: Counter[str] = Counter()
+def unsupported(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[InputRef]:
+    """The files in the source folders whose ending is no input's (a PDF, an image), sorted:
+    a run lists them as skipped (``unsupported_format``) rather than pass over them without
+    a word. Hidden files and folders, and those under ``exclude``, are not counted; globs and
+    single files name their inputs already."""
+    found: dict[str, InputRef] = {}
+    excluded = _paths_of(exclude)
     for source in [sources] if isinstance(sources, str) else sources:
         fs, path = _filesystem(str(source))
         if _GLOB_CHARS & set(path) or not fs.isdir(path):
             continue
-        for name in fs.find(path):
-            if not name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path):
-                counts[PurePosixPath(name).suffix.lower() or "(no ending)"] += 1
-    return counts
+        for name, info in sorted(fs.find(path, detail=True).items()):
+            if not name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path) and not _under(name, excluded):
+                found.setdefault(_qualified(fs, name), InputRef(_qualified(fs, name), int(info.get("size") or 0)))
+    return sorted(found.values())
+
+
+def ending_of(uri: str) -> str:
+    return PurePosixPath(uri).suffix.lower() or "(no ending)"
+
+
+def other_endings(sources: str | Sequence[str]) -> Counter[str]:
+    """The files in the source folders that are not inputs, by ending (".pdf": 3): what a
+    user who pointed at the wrong folder, or at a folder of PDFs, needs to hear."""
+    return Counter(ending_of(ref.uri) for ref in unsupported(sources))
 
 
 def describe_endings(counts: Counter[str]) -> str:

@@ -17,6 +17,7 @@ inputs or writing files); a document that fails to clean becomes a reject instea
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from functools import partial
 from datetime import datetime, timezone
 from typing import Annotated, Callable, Literal
@@ -33,7 +34,7 @@ from cleaners.config import CleanConfig, load_config
 from cleaners.corpus import CorpusProfile
 from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
-from cleaners.sources import InputRef, SourceError, discover, uris
+from cleaners.sources import InputRef, SourceError, discover, ending_of, unsupported, uris
 from cleaners.storage import AtomicWriter, join, jsonl_row, make_dirs, write_json, write_jsonl
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
@@ -186,9 +187,10 @@ def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clea
     return parts
 
 
-def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile, dict]:
-    """First pass: every document with its sha256 (in input order), the merged profile, and
-    the parts of the container files (where the cleaning pass seeks to).
+def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> tuple[list, CorpusProfile, dict, list]:
+    """First pass: every document with its sha256 (in input order), the merged profile, the
+    parts of the container files (where the cleaning pass seeks to), and the members that
+    are no documents (in input order).
 
     Each shard's profile is merged as soon as its task completes and its future dropped:
     holding every shard's counts until the last one finished made the flow's peak memory
@@ -199,31 +201,34 @@ def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clean
     futures = [pool.submit(scan_shard_task, {"shard_uris": group, "config": config}) for group in groups]
     index_of = {future.task_run_id: i for i, future in enumerate(futures)}
     documents: list[list] = [[] for _ in groups]
+    skips: list[list] = [[] for _ in groups]
     profile = CorpusProfile()
     _report("scan", 0, len(groups))
     for done, future in enumerate(as_finished(futures), start=1):
         scan: batch.ShardScan = pickle.loads(future.result())
         documents[index_of[future.task_run_id]] = scan.documents
+        skips[index_of[future.task_run_id]] = scan.skips
         profile.absorb(scan.profile)  # sums of counts: the same in any completion order
         _report("scan", done, len(groups))
-    return [doc for shard in documents for doc in shard], profile, parts
+    return [doc for shard in documents for doc in shard], profile, parts, [skip for shard in skips for skip in shard]
 
 
 def _clean_shards(
     runner: TaskRunner, inputs: list[InputRef], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
-    ledger: str, run_id: str, full: bool,
+    ledger: str, run_id: str, full: bool, others: list[InputRef],
 ) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int, str]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
     list of input URIs is never stored as a flow-run parameter on the Prefect server.
     Documents to clean are re-sharded after the skips, so shards stay full in incremental
-    runs; the skips go to ``skipped.jsonl`` as the plan finds them. Returns the shard
-    summaries, the plan, the number of documents found and the sha256 of ``skipped.jsonl``.
+    runs; the skips go to ``skipped.jsonl`` as the plan finds them, after the files of
+    other endings (``others``) and the members that are no documents. Returns the shard
+    summaries, the plan, the number of inputs found and the sha256 of ``skipped.jsonl``.
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
-        documents, profile, parts = _scan(pool, inputs, shard_size, config)
+        documents, profile, parts, not_documents = _scan(pool, inputs, shard_size, config)
         shared = pool.submit(share_profile_task, {"profile": Opaque(profile)})
         del profile  # the task's result holds it from now on
         seen = {}
@@ -231,11 +236,14 @@ def _clean_shards(
             wanted = Opaque({digest for _, _, digest in documents if digest is not None})
             seen = read_ledger_task(ledger, run.config_hash, run_id, wanted).value
         with AtomicWriter(join(run_dir, "skipped.jsonl")) as skipped_file:  # streamed: most of a nightly run is skips
-            work = ledger_mod.plan(documents, seen, run.flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))))
-        found = len(documents)
-        del seen, documents  # not needed while the shards are cleaned
+            passed = [batch.unsupported_skip(ref, run.flow_run_id) for ref in others]
+            passed += [batch.not_document_skip(item, run.flow_run_id) for item in not_documents]
+            work = ledger_mod.plan(documents, seen, run.flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))), passed)
+        found = len(documents) + len(passed)
+        del seen, documents, passed, not_documents  # not needed while the shards are cleaned
         groups = batch.group_refs(work.todo, shard_size)
-        logger.info("%d documents in %d files: %d to clean in %d shards, %d skipped (unchanged or duplicate)", found, len(inputs), len(work.todo), len(groups), work.skipped)
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(work.skip_reasons.items()))
+        logger.info("%d inputs in %d files: %d to clean in %d shards, %d skipped%s", found, len(inputs) + len(others), len(work.todo), len(groups), work.skipped, f" ({reasons})" if reasons else "")
         _report("clean", 0, len(groups))
         futures = [
             pool.submit(
@@ -265,7 +273,7 @@ def clean_corpus(
     report: bool = False,
     full: bool = False,
     ledger: str | None = None,
-    input_format: Literal["auto", "text", "html", "jsonl", "warc"] | None = None,
+    input_format: Literal["auto", "text", "html", "jsonl", "warc", "csv", "tsv", "parquet"] | None = None,
     strictness: Literal["conservative", "balanced", "aggressive"] | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
@@ -298,6 +306,7 @@ def clean_corpus(
     ledger = ledger or ledger_mod.default_location(output)
     # before creating anything: a wrong source or scheduler leaves no trace; never the run's own output
     inputs = discover(source, exclude=[output, ledger])
+    others = unsupported(source, exclude=[output, ledger])  # listed as skipped, not passed over in silence
     if dask_address:
         check_scheduler(dask_address)
     if not inputs:
@@ -322,7 +331,7 @@ def clean_corpus(
     # The validated config travels to the tasks, not its path: loaded and hashed once, and
     # workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
-    summaries, work, found, skipped_sha = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full)
+    summaries, work, found, skipped_sha = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full, others)
     if resumed is not None:
         runs.remove_stale_shards(run_dir, ledger_mod.parts_location(ledger), run_id, len(summaries))
 
@@ -338,12 +347,13 @@ def clean_corpus(
         config=cleaning.model_dump(mode="json"),
         sources=sources,
         inputs=found,
-        files=len(inputs),
+        files=len(inputs) + len(others),
         summaries=summaries,
         rejects_sha256=rejects_sha,
         skip_reasons=work.skip_reasons,
         skipped_sha256=skipped_sha,
         ledger=ledger,
+        unsupported_endings=Counter(ending_of(ref.uri) for ref in others),
     )
     write_json(join(run_dir, "manifest.json"), manifest)
     _announce(complete=True)

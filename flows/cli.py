@@ -4,7 +4,9 @@ Prefect's own console logging is lowered to WARNING by default (``--verbose`` re
 it) so the progress bar stays readable; the flow's logs still reach the Prefect server
 and UI. The run is recorded on the server that ``PREFECT_API_URL`` (or the repository's
 ``prefect.toml``) names when it answers; when none is configured or it does not answer,
-Prefect's temporary local server is used, so ``newsclean clean`` works with no server.
+Prefect's temporary local server is used, so ``newsclean clean`` works with no server:
+started early, in parallel with this process's own imports (see :class:`TemporaryServer`),
+and stopped with the command.
 
 Ctrl-C stops a run at once with one line and exit status 130 (see :class:`_Interrupt`):
 the run folder is left as a killed run leaves it, and the same command resumes it.
@@ -12,14 +14,13 @@ the run folder is left as a killed run leaves it, and the same command resumes i
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 from contextlib import nullcontext
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import List, Optional
 
@@ -27,15 +28,40 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
+
+from flows.temporary_server import ServerFailed, TemporaryServer, server_answers
+
+
+class _FlagsAsFlags:
+    """typer 0.29's help prints a value type after every flag, as if it took a value
+    ("--full <bool>", "--help <bool>"); with an empty metavar the column stays blank."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class _Command(_FlagsAsFlags, TyperCommand):
+    pass
+
+
+class _Group(_FlagsAsFlags, TyperGroup):
+    pass
+
 
 app = typer.Typer(
     name="newsclean",
     help="Clean scraped news articles into audited JSONL (one record per document, every removal explained).",
     no_args_is_help=True,
     add_completion=False,
+    cls=_Group,
 )
 console = Console(stderr=True)
-INPUT_FORMATS = ("auto", "text", "html", "jsonl", "warc")
+INPUT_FORMATS = ("auto", "text", "html", "jsonl", "warc", "csv", "tsv", "parquet")
 STRICTNESS_LEVELS = ("conservative", "balanced", "aggressive")
 
 
@@ -73,33 +99,34 @@ def _quiet_prefect(verbose: bool) -> None:
         os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
 
 
-def _server_answers(url: str, timeout: float = 1.0) -> bool:
-    """Whether anything listens at the host and port of ``url`` (a TCP connect, no request)."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _server_context(verbose: bool = False):
-    """Use the configured Prefect server if it is up, else a temporary one (with a note).
+def _server_context(verbose: bool, server: TemporaryServer):
+    """Use the configured Prefect server if it is up, else the temporary one (with a note):
+    ``server``, started early by :func:`clean` when the configured one seemed down, else now.
 
     Returns the context to run the flow in, and the configured server's URL when it is
     the one used (None for a temporary server)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    import prefect.flow_engine  # noqa: F401  (the flow's first call imports it: here it overlaps the server's start)
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, PREFECT_UI_URL, temporary_settings
 
     url = PREFECT_API_URL.value()
-    if url and _server_answers(url):
+    if url and url != server.refused and server_answers(url):
+        server.terminate()  # started on a wrong guess (stop() waits for it at the end)
         return nullcontext(), url
     if not verbose:
         _silence_temporary_server()
-    if not url:
-        return nullcontext(), None  # Prefect starts its temporary server by itself
-    console.print(f"[yellow]note:[/yellow] no Prefect server at {url}; using a temporary local one for this run.")
-    return temporary_settings(restore_defaults={PREFECT_API_URL}), None
+    if url:
+        console.print(f"[yellow]note:[/yellow] no Prefect server at {url}; using a temporary local one for this run.")
+    try:
+        server.start()
+        if verbose:
+            console.print(f"temporary Prefect server: {server.api_url}", highlight=False)
+        server.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    except (ServerFailed, OSError) as exc:
+        console.print(f"[red]error:[/red] the temporary Prefect server did not start: {exc}")
+        raise typer.Exit(1)
+    server.used = True
+    # No UI is served (PREFECT_UI_ENABLED=0): no "View at" link, as on Prefect's own temporary server.
+    return temporary_settings({PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}), None
 
 
 #: Exit status of a run stopped by Ctrl-C: 128 + SIGINT, what a shell reports for it.
@@ -250,7 +277,7 @@ def _silence_temporary_server() -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
-@app.command()
+@app.command(cls=_Command)
 def clean(
     source: List[str] = typer.Argument(..., help="Folders, globs or files to clean (local paths or fsspec URLs)."),
     out: str = typer.Option("output", "--out", "-o", help="Folder that receives the run folder."),
@@ -262,14 +289,24 @@ def clean(
     full: bool = typer.Option(False, "--full", help="Clean every input, also those already cleaned with this config (see --ledger)."),
     ledger: Optional[str] = typer.Option(None, "--ledger", help="Ledger folder of incremental runs (default: OUT/ledger)."),
     input_format: Optional[str] = typer.Option(
-        None, "--format", help="Read every input as text, html, jsonl or warc (default: by file name ending, .gz or not, else by content)."
+        None, "--format", help=f"Read every input as {', '.join(INPUT_FORMATS[1:-1])} or {INPUT_FORMATS[-1]} (default: by file name ending, .gz or not, else by content)."
     ),
     strictness: Optional[str] = typer.Option(
         None, "--strictness", "-s", help="How much boilerplate goes: conservative, balanced or aggressive (default: the config's, balanced). Use aggressive for all-visible-text input."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
-    """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow."""
+    """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow.
+
+    Inputs, by file name ending (also gzipped, .gz, except Parquet):
+      text .txt .text, HTML .html .htm .xhtml, JSON lines .jsonl .ndjson,
+      tables .csv .tsv .parquet, web archives .warc .arc (and Common Crawl's WET: .warc.wet)
+
+    Examples:
+      newsclean clean seeds --out output
+      newsclean clean 's3://bucket/crawl/*.warc.gz' \\
+          --strictness aggressive --workers 4
+    """
     _quiet_prefect(verbose)
     from cleaners.config import ConfigError, load_config
     from cleaners.sources import SourceError
@@ -288,7 +325,7 @@ def clean(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2)
 
-    with _Interrupt(verbose) as interrupt, Progress(
+    with TemporaryServer.early(verbose) as server, _Interrupt(verbose) as interrupt, Progress(
         TextColumn("[bold]{task.description:9s}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
         TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
         console=console, transient=False,
@@ -333,7 +370,7 @@ def clean(
         flow_module.document_hook = count_document
         flow_module.run_hook = interrupt.run.update
         try:
-            context, interrupt.server_url = _server_context(verbose)
+            context, interrupt.server_url = _server_context(verbose, server)
             with context:
                 result = flow_module.clean_corpus(
                     source=source if len(source) > 1 else source[0],
@@ -404,13 +441,24 @@ def _print_summary(result: dict) -> None:
     for row in summary_table(result["manifest"]):
         table.add_row(row["figure"], str(row["value"]))
     Console().print(table)
-    skipped = result["manifest"]["counts"]["skipped"]
-    if skipped:
-        Console().print(f"{skipped} inputs skipped: cleaned before with this config, or duplicates (skipped.jsonl; --full cleans everything)")
+    if line := _skipped_line(result["manifest"]):
+        Console().print(line, highlight=False)
     Console().print(f"run folder: {result['run_dir']}")
 
 
-@app.command()
+def _skipped_line(manifest: dict) -> str | None:
+    """"12 inputs skipped (unchanged 5, not_document 4, ...): see skipped.jsonl; --full
+    cleans unchanged inputs again", the reasons most frequent first (None: none skipped)."""
+    skipped = manifest["counts"]["skipped"]
+    if not skipped:
+        return None
+    reasons = sorted((manifest.get("skip_reasons") or {}).items(), key=lambda item: (-item[1], item[0]))
+    listed = f" ({', '.join(f'{reason} {n}' for reason, n in reasons)})" if reasons else ""
+    again = "; --full cleans unchanged inputs again" if dict(reasons).get("unchanged") else ""
+    return f"{skipped} input{'s' if skipped != 1 else ''} skipped{listed}: see skipped.jsonl{again}"
+
+
+@app.command(cls=_Command)
 def report(
     run_dir: str = typer.Argument(..., help="A run folder (holding manifest.json): a local path or an fsspec URL."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="HTML file to write, or a folder to write report.html into (default: RUN_DIR/report.html)."),
@@ -426,7 +474,7 @@ def report(
     Console().print(f"report: {path}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of an output record."""
     from cleaners.record import render_schema
@@ -435,7 +483,14 @@ def schema() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # At exit the interpreter's garbage collections walk every object that Prefect, Dask
+        # and the cleaning steps made (over half a million after a run): 1.5-2 s of a short
+        # command. Frozen, those objects are left out of them (gc.freeze); atexit handlers and
+        # reference counting run as before, and the system takes back the memory.
+        gc.freeze()
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,97 @@ def test_help_documents_every_command():
     clean_help = CliRunner().invoke(app, ["clean", "--help"])
     for option in ("--out", "--config", "--shard-size", "SOURCE"):
         assert option in clean_help.output
+
+
+def _option_row(help_text: str, option: str) -> str:
+    """The row of the options panel that starts with ``option``."""
+    (row,) = [line for line in help_text.splitlines() if line.strip("│ ").startswith(option + " ")]
+    return row
+
+
+def test_clean_help_shows_flags_as_flags_and_lists_the_inputs():
+    """typer 0.29 printed every flag with a value type ("--full <bool>", "--help <bool>"),
+    as if it took a value. The help also names every input ending the reader accepts
+    (cleaners.sources, so a new format shows up here) and gives two examples."""
+    import re
+
+    from cleaners.sources import INPUT_SUFFIXES
+
+    result = CliRunner().invoke(app, ["clean", "--help"])
+    assert result.exit_code == 0, result.output
+    for flag in ("--full", "--report", "--verbose", "--help"):
+        assert "<" not in _option_row(result.output, flag), _option_row(result.output, flag)
+    assert "<str>" in _option_row(result.output, "--out") and "<int" in _option_row(result.output, "--workers")
+    assert "<" not in _option_row(CliRunner().invoke(app, ["--help"]).output, "--version")
+
+    text = " ".join(result.output.split())
+    inputs = text[text.index("Inputs") : text.index("Examples:")]
+    endings = {suffix.removesuffix(".gz") for suffix in INPUT_SUFFIXES}
+    assert endings <= set(re.findall(r"\.[a-z0-9]+", inputs)), endings - set(re.findall(r"\.[a-z0-9]+", inputs))
+    assert {".csv", ".tsv", ".parquet", ".xhtml", ".arc", ".text"} <= set(re.findall(r"\.[a-z0-9]+", inputs))
+    assert ".gz" in inputs and "except Parquet" in inputs and "WET" in inputs
+    assert "newsclean clean seeds --out output" in text
+    assert "newsclean clean 's3://bucket/crawl/*.warc.gz' \\ --strictness aggressive --workers 4" in text
+    assert "text, html, jsonl, warc, csv, tsv or parquet" in " ".join(result.output.replace("│", " ").split())  # --format's help
+
+
+def test_format_accepts_the_new_formats_and_names_them_when_refusing(tmp_path):
+    from flows.cli import INPUT_FORMATS
+
+    assert {"csv", "tsv", "parquet"} <= set(INPUT_FORMATS)
+    result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--format", "xml"])
+    assert result.exit_code == 2
+    assert "--format must be one of auto, text, html, jsonl, warc, csv, tsv, parquet, not 'xml'" in " ".join(result.output.split())
+
+
+def test_the_summary_counts_skipped_inputs_by_reason():
+    from flows.cli import _skipped_line
+
+    manifest = {"counts": {"skipped": 12}, "skip_reasons": {"redirect": 2, "unchanged": 5, "unsupported_format": 1, "not_document": 4}}
+    assert _skipped_line(manifest) == (
+        "12 inputs skipped (unchanged 5, not_document 4, redirect 2, unsupported_format 1): see skipped.jsonl; --full cleans unchanged inputs again"
+    )
+    assert _skipped_line({"counts": {"skipped": 1}, "skip_reasons": {"duplicate": 1}}) == "1 input skipped (duplicate 1): see skipped.jsonl"
+    assert _skipped_line({"counts": {"skipped": 0}, "skip_reasons": {}}) is None
+
+
+#: case -> files in the working folder, environment variables
+API_URL_SOURCES = {
+    "nothing": ({}, {}),
+    "prefect.toml": ({"prefect.toml": '[api]\nurl = "http://toml:1/api"\n'}, {}),
+    "pyproject.toml": ({"pyproject.toml": '[tool.prefect.api]\nurl = "http://pyproject:1/api"\n'}, {}),
+    "prefect.toml over pyproject.toml": (
+        {"prefect.toml": '[api]\nurl = "http://toml:1/api"\n', "pyproject.toml": '[tool.prefect.api]\nurl = "http://pyproject:1/api"\n'}, {}
+    ),
+    ".env over prefect.toml": ({".env": "PREFECT_API_URL=http://dotenv:1/api\n", "prefect.toml": '[api]\nurl = "http://toml:1/api"\n'}, {}),
+    "active profile": ({"profiles.toml": 'active = "a"\n[profiles.a]\nPREFECT_API_URL = "http://a:1/api"\n[profiles.b]\nPREFECT_API_URL = "http://b:1/api"\n'}, {}),
+    "PREFECT_PROFILE": ({"profiles.toml": 'active = "a"\n[profiles.a]\nPREFECT_API_URL = "http://a:1/api"\n[profiles.b]\nPREFECT_API_URL = "http://b:1/api"\n'}, {"PREFECT_PROFILE": "b"}),
+    "prefect.toml over the profile": (
+        {"prefect.toml": '[api]\nurl = "http://toml:1/api"\n', "profiles.toml": 'active = "a"\n[profiles.a]\nPREFECT_API_URL = "http://a:1/api"\n'}, {}
+    ),
+    "environment over all": ({"prefect.toml": '[api]\nurl = "http://toml:1/api"\n', ".env": "PREFECT_API_URL=http://dotenv:1/api\n"}, {"PREFECT_API_URL": "http://env:1/api"}),
+}
+
+
+@pytest.mark.parametrize("case", list(API_URL_SOURCES))
+def test_the_early_server_start_reads_the_api_url_as_prefect_does(case, tmp_path, monkeypatch):
+    """`newsclean clean` starts the temporary server before it imports Prefect (a second),
+    when the URL it reads the way Prefect's settings would does not answer: its reading must
+    agree with Prefect's, source by source (else a server starts for nothing, or late)."""
+    from prefect.settings import Settings
+
+    files, env = API_URL_SOURCES[case]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(tmp_path / "profiles.toml"))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from flows.temporary_server import api_url_without_prefect as _api_url_without_prefect
+
+    assert _api_url_without_prefect() == Settings().api.url
 
 
 def test_bad_config_is_refused_before_any_work(tmp_path):
@@ -145,8 +238,9 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
     for i in range(60):
         (many / f"copy-{i:02d}.txt").write_text(f"{seed}\nVariant {i} of the related list.", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # a new database: the call creates and migrates it
     env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # as prefect.toml's URL is before `prefect server start`
+    env["NEWSCLEAN_TEST_MARK"] = mark = str(tmp_path)  # inherited by the server process the command starts
     out = tmp_path / "output"
     cli = Path(sys.executable).parent / "newsclean"
     proc = subprocess.run(
@@ -154,6 +248,7 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
+    assert servers_of(mark) == []  # the command's temporary server ended with it
     for noise in NOISE:
         assert noise not in proc.stdout + proc.stderr
     assert "run folder:" in proc.stdout and "records" in proc.stdout
@@ -165,6 +260,26 @@ def test_run_command_without_a_server_ends_cleanly(tmp_path):
     assert str(run_dir) in proc.stdout.replace("\n", "")
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     assert page.lower().startswith("<!doctype html>") and "Help keep items like this free" in page
+    # The run is recorded in the new database, which the server started early had migrated.
+    with closing(sqlite3.connect(tmp_path / "prefect-home" / "prefect.db")) as db:
+        assert db.execute("select version_num from alembic_version").fetchall()
+        (flow_run_id,) = manifest["flow_run_ids"]
+        state = db.execute("select state_type from flow_run where id = ?", (flow_run_id,)).fetchone()
+        assert state == ("COMPLETED",)
+
+
+def servers_of(mark: str) -> list[int]:
+    """Prefect server processes with NEWSCLEAN_TEST_MARK=mark in their environment."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if "prefect.server.api.server:create_app" in " ".join(proc.info["cmdline"] or ()) and proc.environ().get("NEWSCLEAN_TEST_MARK") == mark:
+                found.append(proc.pid)
+        except psutil.Error:
+            pass
+    return found
 
 
 def test_the_cli_runs_on_a_local_dask_cluster(prefect_server, tmp_path):

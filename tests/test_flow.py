@@ -26,7 +26,7 @@ def mixed_run(prefect_server, tmp_path_factory):
     (src / "empty.txt").write_bytes(b"")
     (src / "latin1-garbage.txt").write_bytes(bytes(range(0x80, 0x100)) * 8)
     (src / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
-    (src / "notes.md").write_text("not an input: only .txt files are read from a folder")
+    (src / "notes.md").write_text("not an input: .md names no input format, so it is listed as skipped")
     out = tmp_path_factory.mktemp("mixed-output")
     result = clean_corpus(source=str(src), output=str(out), shard_size=2)
     return Path(result["run_dir"]), result["manifest"]
@@ -41,7 +41,8 @@ def test_run_folder_holds_shards_rejects_and_manifest(mixed_run):
 
 def test_manifest_counts_add_up_and_shards_match_their_hashes(mixed_run):
     run_dir, manifest = mixed_run
-    assert manifest["counts"] == {"inputs": 6, "records": 3, "rejects": 3, "skipped": 0}
+    assert manifest["counts"] == {"inputs": 7, "records": 3, "rejects": 3, "skipped": 1}
+    assert manifest["skip_reasons"] == {"unsupported_format": 1} and manifest["unsupported_endings"] == {".md": 1}
     total = 0
     for shard in manifest["shards"]:
         path = run_dir / shard["file"]

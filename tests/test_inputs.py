@@ -24,7 +24,7 @@ import pytest
 from cleaners import batch
 from cleaners.config import CleanConfig, InputOptions
 from cleaners.extract import extract_html
-from cleaners.inputs import BadInput, read_documents
+from cleaners.inputs import BadInput, NotDocument, read_documents
 from cleaners.pipeline import RunInfo
 
 from .conftest import LocalUnderProtocol
@@ -57,11 +57,17 @@ def page(title: str = "Council backs harbour homes plan", charset: str = "utf-8"
 
 def clean_files(paths: list[Path], tmp_path: Path, config: CleanConfig | None = None) -> tuple[list[dict], list[dict]]:
     """Records and rejects of one shard over ``paths``, as a flow task makes them."""
+    records, rejects, _ = clean_files_skipping(paths, tmp_path, config)
+    return records, rejects
+
+
+def clean_files_skipping(paths: list[Path], tmp_path: Path, config: CleanConfig | None = None) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """Records, rejects and the skips by reason (members that are no documents)."""
     config = config or CleanConfig()
     out = tmp_path / "run"
     summary = batch.clean_shard(0, [str(p) for p in paths], str(out), config, RunInfo(config.config_hash(), processed_at="test"))
     records = [json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").splitlines()]
-    return records, summary.rejects
+    return records, summary.rejects, summary.skipped
 
 
 def gz(path: Path) -> Path:
@@ -185,21 +191,33 @@ def test_jsonl_rows_become_records_and_the_malformed_line_a_reject(tmp_path, com
     assert (reject["member"], reject["reason"]) == (2, "malformed_jsonl") and "line 2" in reject["message"]
 
 
-def test_jsonl_field_names_are_configurable(tmp_path):
+@pytest.mark.parametrize("key", ["fields", "jsonl"], ids=["input.fields", "old input.jsonl"])
+def test_jsonl_field_names_are_configurable(tmp_path, key):
     path = tmp_path / "custom.jsonl"
     path.write_text(json.dumps({"link": "https://x.example/a", "body": "\n\n".join(ARTICLE), "uid": 7}) + "\n", encoding="utf-8")
-    config = CleanConfig.model_validate({"input": {"jsonl": {"url": "link", "text": "body", "id": "uid"}}})
+    config = CleanConfig.model_validate({"input": {key: {"url": "link", "text": "body", "id": "uid"}}})
+    assert config.input.fields.text == "body" and "fields" in config.model_dump()["input"]
     (record,), _ = clean_files([path], tmp_path, config)
     assert (record["source"]["url"], record["source"]["record_id"], record["source"]["extra"]) == ("https://x.example/a", "7", {})
 
 
-def test_a_jsonl_row_with_other_field_names_is_a_reject_that_names_them_and_the_config_key(tmp_path):
+def test_the_old_and_the_new_field_key_together_are_refused():
+    with pytest.raises(ValueError, match=r"\[input.fields\]"):
+        CleanConfig.model_validate({"input": {"jsonl": {"text": "body"}, "fields": {"text": "content"}}})
+
+
+def test_jsonl_rows_with_other_field_names_are_explained_once_per_set_of_fields(tmp_path):
     path = tmp_path / "crawl.jsonl"
-    path.write_text(json.dumps({"page_url": "https://x.example/a", "content": "\n\n".join(ARTICLE), "crawled": 1}) + "\n", encoding="utf-8")
-    records, (reject,) = clean_files([path], tmp_path)
-    assert records == [] and reject["reason"] == "malformed_jsonl"
-    assert "'page_url', 'content', 'crawled'" in reject["message"]
-    assert "[input.jsonl] html" in reject["message"] and "text" in reject["message"]
+    export = {"page_url": "https://x.example/a", "content": "\n\n".join(ARTICLE), "crawled": 1}
+    other = {"link": "https://x.example/b", "body": ARTICLE[0]}
+    path.write_text("".join(json.dumps(row) + "\n" for row in [export, export, other, export]), encoding="utf-8")
+    records, rejects = clean_files([path], tmp_path)
+    assert records == [] and [r["reason"] for r in rejects] == ["malformed_jsonl"] * 4
+    first, second, third, fourth = (r["message"] for r in rejects)
+    assert "'page_url', 'content', 'crawled'" in first and '[input.fields] html = "<field>"' in first
+    assert "'link', 'body'" in third and "[input.fields]" in third
+    for repeat in (second, fourth):  # every row still a reject of its own, pointing at the explanation
+        assert "same fields as line 1" in repeat and "page_url" not in repeat
 
 
 # --- WARC ------------------------------------------------------------------------------
@@ -207,15 +225,14 @@ def test_a_jsonl_row_with_other_field_names_is_a_reject_that_names_them_and_the_
 
 @pytest.mark.parametrize("compressed", [False, True])
 def test_warc_html_responses_become_records(tmp_path, compressed):
-    records, rejects = clean_files([warc_file(tmp_path, compressed)], tmp_path)
+    records, rejects, skipped = clean_files_skipping([warc_file(tmp_path, compressed)], tmp_path)
     (record,) = records
     assert_clean_article(record)
     source = record["source"]
     assert (source["container"], source["member"], source["url"]) == ("warc", 2, "https://gazette.example/harbour")
     assert source["record_id"].startswith("<urn:uuid:") and source["date"]
     assert record["metadata"]["author"] == "Jane Doe"
-    (reject,) = rejects  # the request record is not a document; the image is a reject
-    assert (reject["member"], reject["reason"]) == (3, "not_html") and "image/png" in reject["message"]
+    assert rejects == [] and skipped == {"not_document": 2}  # the request record and the image
 
 
 @pytest.mark.parametrize(
@@ -227,9 +244,9 @@ def test_a_malformed_warc_record_is_a_reject_and_earlier_records_are_kept(tmp_pa
     good = warc_file(tmp_path, compress=False).read_bytes()
     path = tmp_path / "broken.warc"
     path.write_bytes(good + tail)
-    records, rejects = clean_files([path], tmp_path)
-    assert len(records) == 1
-    assert [(r["member"], r["reason"]) for r in rejects] == [(3, "not_html"), (4, "malformed_warc")]
+    records, rejects, skipped = clean_files_skipping([path], tmp_path)
+    assert len(records) == 1 and skipped == {"not_document": 2}
+    assert [(r["member"], r["reason"]) for r in rejects] == [(4, "malformed_warc")]
 
 
 @pytest.mark.parametrize("layout", ["gzip-per-record", "gzip-whole-file", "plain"])
@@ -338,12 +355,13 @@ def test_flow_over_mixed_inputs_accounts_for_every_document(prefect_server, tmp_
     (src / "notes.txt").write_text("\n\n".join(ARTICLE[:2]), encoding="utf-8")
     result = clean_corpus(source=str(src), output=str(tmp_path / "out"), shard_size=2)
     manifest = result["manifest"]
-    # 1 html + 3 jsonl lines + 2 warc responses + 1 text. The same page is also the first
-    # JSONL row's html and the WARC response's payload: two exact duplicates, skipped.
+    # 1 html + 3 jsonl lines + 3 warc records (a request, a page, an image) + 1 text. The
+    # same page is also the first JSONL row's html and the WARC response's payload: two
+    # exact duplicates, skipped; the request and the image are no documents, skipped.
     assert manifest["files"] == 4
-    assert manifest["counts"] == {"inputs": 7, "records": 3, "rejects": 2, "skipped": 2}
-    assert manifest["reject_reasons"] == {"malformed_jsonl": 1, "not_html": 1}
-    assert manifest["skip_reasons"] == {"duplicate": 2}
+    assert manifest["counts"] == {"inputs": 8, "records": 3, "rejects": 1, "skipped": 4}
+    assert manifest["reject_reasons"] == {"malformed_jsonl": 1}
+    assert manifest["skip_reasons"] == {"duplicate": 2, "not_document": 2}
     records = [json.loads(line) for f in sorted(Path(result["run_dir"]).glob("documents-*.jsonl")) for line in f.read_text().splitlines()]
     assert sorted((Path(r["source"]["uri"]).name, r["source"]["member"]) for r in records) == [
         ("crawl.warc.gz", 2), ("export.jsonl", 3), ("notes.txt", None)
@@ -417,6 +435,24 @@ def test_discovery_skips_hidden_folders_and_the_runs_own_output(tmp_path):
         discover(["  "])
 
 
+def test_discovered_paths_are_normalised_and_unsupported_files_listed_apart(tmp_path, monkeypatch):
+    """"main/../real/a.txt" was a record's source.uri as typed; files of other endings were
+    passed over without a word."""
+    from cleaners.sources import discover, other_endings, unsupported
+
+    (real := tmp_path / "real").mkdir()
+    (tmp_path / "main").mkdir()
+    for name in ("a.txt", "b.html", "report.pdf", "scan.pdf", "logo.png", ".hidden.pdf"):
+        (real / name).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    for source in ("main/../real", "./real/", str(real), "real/*.txt"):
+        uris = [ref.uri for ref in discover(source)]
+        assert uris[0] == str(real / "a.txt") and ".." not in uris[0], source
+    assert [Path(ref.uri).name for ref in unsupported("main/../real")] == ["logo.png", "report.pdf", "scan.pdf"]
+    assert other_endings("real") == {".pdf": 2, ".png": 1}
+    assert unsupported("real/*.txt") == []  # a glob names its inputs: nothing else is listed
+
+
 # --- large containers in parts -----------------------------------------------------------
 
 #: A small document limit for the split tests, so that one JSONL line can be over it.
@@ -426,6 +462,8 @@ SPLIT_MAX_BYTES = 3_000
 def _item_key(item: object) -> tuple:
     if isinstance(item, BadInput):
         return ("reject", item.member, item.reason)
+    if isinstance(item, NotDocument):
+        return ("skip", item.member, item.reason)
     return ("document", item.member, hashlib.sha256(item.raw).hexdigest(), item.url)
 
 
@@ -458,9 +496,10 @@ def test_a_large_container_is_read_in_parts_that_give_every_member_once(tmp_path
         path = gz(path)
     options = InputOptions()
     whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
-    assert len(whole) in (16, 10) and any(k[0] == "reject" for k in whole)
+    # JSONL: 13 rows and 3 rejects; WARC: 9 requests and 9 pages, an image (skips and documents)
+    assert len(whole) in (16, 19) and any(k[0] == ("reject" if kind.startswith("jsonl") else "skip") for k in whole)
     parts = split_container(str(path), options, SPLIT_MAX_BYTES, 4)
-    assert [n for _, n in parts] == [4, 4, 4, 4] if len(whole) == 16 else [4, 4, 2]
+    assert [n for _, n in parts] == ([4, 4, 4, 4] if len(whole) == 16 else [4, 4, 4, 4, 3])
     assert parts[0][0].first == 1 and parts[-1][0].last is None
     assert all(a.last + 1 == b.first for (a, _), (b, _) in zip(parts, parts[1:]))  # no gap, no overlap
     read = [[_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES, part)] for part, _ in parts]
@@ -478,7 +517,7 @@ def test_a_part_parses_only_its_own_rows(tmp_path, monkeypatch):
     path = many_rows_jsonl(tmp_path)
     parsed: list[int] = []
     real = inputs._jsonl_document
-    monkeypatch.setattr(inputs, "_jsonl_document", lambda uri, number, line, offset, options: parsed.append(number) or real(uri, number, line, offset, options))
+    monkeypatch.setattr(inputs, "_jsonl_document", lambda uri, number, line, offset, **kw: parsed.append(number) or real(uri, number, line, offset, **kw))
     parts = split_container(str(path), InputOptions(), SPLIT_MAX_BYTES, 4)
     assert parsed == []  # counting parses nothing
     second = parts[1][0]
@@ -775,3 +814,220 @@ def test_a_clean_shard_inside_a_plain_container_reads_from_its_parts_offset(tmp_
     after = [batch.clean_shard(i, g, str(tmp_path / "b"), config, run, seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
     assert [(tmp_path / "b" / s.file).read_text() for s in after] == [(tmp_path / "a" / s.file).read_text() for s in before]
     assert [s.rejects for s in after] == [s.rejects for s in before] and sum(s.inputs for s in after) == 6
+
+
+# --- real crawls: HTTP status, records that are no documents, WET, ARC --------------------
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+def crawl_warc(path: Path) -> Path:
+    """A small real-shaped crawl: a 200 page, a 302 redirect, a 404 page, a style sheet and
+    an image, each response after its request record, as crawlers write them."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    responses = [
+        ("https://gazette.example/harbour", "200 OK", [("Content-Type", "text/html; charset=utf-8")], page().encode("utf-8")),
+        ("https://gazette.example/old-harbour", "302 Found", [("Content-Type", "text/html"), ("Location", "https://gazette.example/harbour")],
+         b"<html><body><h1>Found</h1><p>The document has moved <a href='/harbour'>here</a>.</p></body></html>"),
+        ("https://gazette.example/gone", "404 Not Found", [("Content-Type", "text/html")], b"<html><body><h1>Not Found</h1><p>No such page.</p></body></html>"),
+        ("https://gazette.example/site.css", "200 OK", [("Content-Type", "text/css")], b"body { font-family: serif; }"),
+        ("https://gazette.example/logo.png", "200 OK", [("Content-Type", "image/png")], PNG),
+    ]
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=path.name.endswith(".gz"))
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test-crawler/1.0"}))
+        for url, status, headers, body in responses:
+            request = StatusAndHeaders(f"GET {urlsplit(url).path} HTTP/1.1", [("Host", urlsplit(url).hostname)], is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request, payload=io.BytesIO(b"")))
+            http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
+    return path
+
+
+def test_a_crawl_gives_its_page_as_a_record_and_every_other_record_as_a_skip_with_its_reason(tmp_path):
+    path = crawl_warc(tmp_path / "crawl.warc.gz")
+    items = list(read_documents(str(path), InputOptions(), 5_000_000))
+    (page_doc,) = [i for i in items if not isinstance(i, NotDocument)]
+    assert (page_doc.member, page_doc.url, page_doc.format) == (3, "https://gazette.example/harbour", "html")
+    skips = {(i.member, i.reason) for i in items if isinstance(i, NotDocument)}
+    # members: 1 is the warcinfo (no input); requests at 2, 4, ..., responses after them
+    assert skips == {(2, "not_document"), (4, "not_document"), (5, "redirect"), (6, "not_document"), (7, "http_status"),
+                     (8, "not_document"), (9, "not_document"), (10, "not_document"), (11, "not_document")}
+    by_member = {i.member: i for i in items if isinstance(i, NotDocument)}
+    assert by_member[5].http_status == 302 and by_member[5].location == "https://gazette.example/harbour"
+    assert by_member[7].http_status == 404 and "404" in by_member[7].message
+    assert by_member[9].content_type == "text/css" and by_member[11].content_type == "image/png"
+    assert by_member[2].content_type == "WARC request record"
+    records, rejects, skipped = clean_files_skipping([path], tmp_path)
+    assert len(records) == 1 and rejects == []
+    assert skipped == {"http_status": 1, "not_document": 7, "redirect": 1}
+    assert_clean_article(records[0])
+
+
+def wet_file(path: Path, texts: list[tuple[str, str]]) -> Path:
+    """A Common Crawl WET file: a warcinfo record, then one conversion record of extracted
+    text per page."""
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=path.name.endswith(".gz"))
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "commoncrawl"}))
+        for url, text in texts:
+            record = writer.create_warc_record(url, "conversion", payload=io.BytesIO(text.encode("utf-8")), warc_content_type="text/plain")
+            record.rec_headers.add_header("WARC-Date", "2024-03-05T10:00:00Z")
+            writer.write_record(record)
+    return path
+
+
+def test_a_wet_file_gives_one_text_document_per_conversion_record(tmp_path):
+    text = "\n\n".join(ARTICLE + [NEWSLETTER])
+    path = wet_file(tmp_path / "CC-MAIN-0001.warc.wet.gz", [("https://gazette.example/harbour", text), ("https://gazette.example/notes", "\n\n".join(ARTICLE[:2]))])
+    records, rejects, skipped = clean_files_skipping([path], tmp_path)
+    assert rejects == [] and skipped == {}
+    first, second = records
+    source = first["source"]
+    assert (source["container"], source["format"], source["member"], source["url"]) == ("warc", "text", 2, "https://gazette.example/harbour")
+    assert source["record_id"].startswith("<urn:uuid:") and source["date"]
+    assert ARTICLE[0] in first["text"] and NEWSLETTER not in first["text"]
+    assert second["source"]["url"] == "https://gazette.example/notes"
+
+
+def test_an_arc_file_is_read_like_a_warc(tmp_path):
+    """The Internet Archive's older format: a ``filedesc://`` header, then one line per
+    record (URL, IP, date, content type, length) and the HTTP response."""
+    def record(url: str, http: bytes) -> bytes:
+        return f"{url} 10.0.0.1 20240305100000 text/html {len(http)}\n".encode() + http + b"\n"
+
+    body = b"1 0 Gazette\nURL IP-address Archive-date Content-type Archive-length\n"
+    data = f"filedesc://crawl.arc 0.0.0.0 20240305100000 text/plain {len(body)}\n".encode() + body + b"\n"
+    data += record("https://gazette.example/harbour", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page().encode("utf-8"))
+    data += record("https://gazette.example/old", b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://gazette.example/harbour\r\nContent-Type: text/html\r\n\r\nmoved")
+    for name, raw in (("crawl.arc", data), ("crawl.arc.gz", gzip.compress(data)), ("crawl.dat", data)):
+        path = tmp_path / name
+        path.write_bytes(raw)
+        items = list(read_documents(str(path), InputOptions(), 5_000_000))
+        assert [(type(i).__name__, i.member) for i in items] == [("InputDocument", 2), ("NotDocument", 3)], name
+        assert items[0].url == "https://gazette.example/harbour" and items[0].date.startswith("2024-03-05")
+        assert items[1].reason == "redirect" and items[1].http_status == 301
+    records, _, skipped = clean_files_skipping([tmp_path / "crawl.arc.gz"], tmp_path)
+    assert len(records) == 1 and skipped == {"redirect": 1}
+    assert_clean_article(records[0])
+
+
+def test_a_warc_of_real_records_that_are_no_documents_is_not_empty(tmp_path):
+    """A WARC holding only requests is accounted for by its skips; one holding only its
+    header is one ``empty`` reject."""
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "header-only.warc"
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=False)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "x"}))
+    (item,) = read_documents(str(path), InputOptions(), 5_000_000)
+    assert isinstance(item, BadInput) and item.reason == "empty" and "warcinfo" in item.message
+
+
+def test_a_png_named_html_is_a_binary_reject(tmp_path):
+    path = tmp_path / "photo.html"
+    path.write_bytes(PNG + bytes(range(256)))
+    records, (reject,) = clean_files([path], tmp_path)
+    assert records == [] and reject["reason"] == "binary" and "PNG" in reject["message"]
+
+
+# --- tables: CSV, TSV, Parquet -----------------------------------------------------------
+
+
+TABLE_ROWS = [
+    {"link": "https://gazette.example/harbour", "body": "\n\n".join(ARTICLE + [NEWSLETTER]), "section": "local", "words": "180"},
+    {"link": "https://gazette.example/notes", "body": "\n\n".join(ARTICLE[:2]), "section": "", "words": "60"},
+    {"link": "https://gazette.example/empty", "body": "", "section": "local", "words": "0"},
+]
+TABLE_CONFIG = {"input": {"fields": {"url": "link", "text": "body"}}}
+
+
+def write_table(path: Path, rows: list[dict]) -> Path:
+    import csv
+
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist([{**r, "words": int(r["words"])} for r in rows]), path)
+        return path
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t" if path.suffix == ".tsv" else ",")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.tsv", "export.parquet", "export.csv.gz"])
+def test_a_table_with_custom_column_names_gives_one_document_per_row(tmp_path, name):
+    path = write_table(tmp_path / name.removesuffix(".gz"), TABLE_ROWS)
+    path = gz(path) if name.endswith(".gz") else path
+    config = CleanConfig.model_validate(TABLE_CONFIG)
+    records, rejects = clean_files([path], tmp_path, config)
+    first, second = records
+    container = name.split(".")[1]
+    assert (first["source"]["container"], first["source"]["member"], first["source"]["url"]) == (container, 1, "https://gazette.example/harbour")
+    assert first["source"]["format"] == "text" and ARTICLE[0] in first["text"] and NEWSLETTER not in first["text"]
+    words = 180 if container == "parquet" else "180"  # a Parquet column keeps its type
+    assert first["source"]["extra"] == {"section": "local", "words": words}
+    assert second["source"]["extra"] == {"words": 60 if container == "parquet" else "60"}  # an empty cell is no value
+    (reject,) = rejects
+    assert (reject["member"], reject["reason"]) == (3, "empty")
+
+
+@pytest.mark.parametrize("name", ["export.csv", "export.parquet"])
+def test_a_table_without_the_body_column_is_one_reject_naming_its_columns_and_the_key(tmp_path, name):
+    path = write_table(tmp_path / name, TABLE_ROWS)
+    records, (reject,) = clean_files([path], tmp_path)  # default columns: html, text
+    assert records == [] and (reject["member"], reject["reason"]) == (None, "malformed_table")
+    assert "'link', 'body', 'section', 'words'" in reject["message"] and '[input.fields] html = "<column>"' in reject["message"]
+
+
+def test_a_csv_whose_quoted_cells_span_lines_and_exceed_the_csv_default_limit_is_read(tmp_path):
+    long_body = "\n\n".join(ARTICLE * 400)  # ~250 KB: over the csv module's 128 KiB default
+    rows = [{"link": "https://gazette.example/long", "body": long_body, "section": "a", "words": "1"}, TABLE_ROWS[1]]
+    path = write_table(tmp_path / "long.csv", rows)
+    items = list(read_documents(str(path), CleanConfig.model_validate(TABLE_CONFIG).input, 5_000_000))
+    assert [i.member for i in items] == [1, 2] and items[0].raw.decode("utf-8") == long_body
+    small = list(read_documents(str(path), CleanConfig.model_validate(TABLE_CONFIG).input, 10_000))
+    assert (small[0].reason, small[1].member) == ("too_large", 2)
+
+
+def test_flow_over_a_real_crawl_folder_skips_what_is_no_document_and_counts_it_by_reason(prefect_server, tmp_path):
+    """A crawl's WARC (a page, a redirect, a 404, a style sheet, an image), a WET file, a CSV
+    export with its own column names, a PDF and an image beside them, a PNG saved as .html:
+    every input is a record, a reject or a skip with its reason, and the counts add up."""
+    from cleaners.manifest import summary_table
+    from flows.clean_corpus import clean_corpus
+
+    (src := tmp_path / "in").mkdir()
+    crawl_warc(src / "crawl.warc.gz")
+    wet_file(src / "crawl.warc.wet.gz", [("https://gazette.example/notes", "\n\n".join(ARTICLE[1:3]))])
+    write_table(src / "export.csv", TABLE_ROWS)
+    (src / "annual-report.pdf").write_bytes(b"%PDF-1.7\n" + bytes(200))
+    (src / "logo.png").write_bytes(PNG)
+    (src / "photo.html").write_bytes(PNG + bytes(64))
+    config = tmp_path / "fields.toml"
+    config.write_text('[input.fields]\nurl = "link"\ntext = "body"\n', encoding="utf-8")
+    result = clean_corpus(source=str(src), output=str(tmp_path / "out"), config=str(config), shard_size=3)
+    manifest, run_dir = result["manifest"], Path(result["run_dir"])
+    # 11 WARC records but the warcinfo (10), 1 WET record, 3 CSV rows, 2 files of other endings, 1 .html
+    assert manifest["counts"] == {"inputs": 17, "records": 4, "rejects": 2, "skipped": 11}
+    assert manifest["files"] == 6
+    assert manifest["skip_reasons"] == {"http_status": 1, "not_document": 7, "redirect": 1, "unsupported_format": 2}
+    assert manifest["reject_reasons"] == {"binary": 1, "empty": 1}
+    skipped = [json.loads(line) for line in (run_dir / "skipped.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(Path(s["source"]).name, s["reason"]) for s in skipped[:2]] == [("annual-report.pdf", "unsupported_format"), ("logo.png", "unsupported_format")]
+    assert ".pdf names no input format" in skipped[0]["message"] and skipped[0]["sha256"] is None
+    redirect = next(s for s in skipped if s["reason"] == "redirect")
+    assert (redirect["member"], redirect["http_status"], redirect["location"], redirect["url"]) == (5, 302, "https://gazette.example/harbour", "https://gazette.example/old-harbour")
+    assert {s["content_type"] for s in skipped if s["reason"] == "not_document"} == {"WARC request record", "text/css", "image/png"}
+    summary = {row["figure"]: row["value"] for row in summary_table(manifest)}  # what the CLI and the Prefect artifact show
+    assert (summary["skipped: unsupported_format"], summary["skipped: redirect"], summary["skipped: not_document"]) == (2, 1, 7)
+    assert (summary["skipped: unsupported_format .pdf"], summary["skipped: unsupported_format .png"]) == (1, 1)
