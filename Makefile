@@ -1,6 +1,8 @@
 # newsclean: the two commands of the README, plus helpers.
 #   make run    clean seeds/ into output/ (creates .venv on first use; ARGS=--full etc.)
 #   make test   run the whole test suite
+#   make test-fast  the tests that need no Prefect server and take no more than a few seconds
+#                   each (seed expectations, steps, inputs, rules): about a minute
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.newsclean-installed
@@ -8,7 +10,7 @@ SOURCE ?= seeds
 OUT ?= output
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: run test venv schema clean-output
+.PHONY: run test test-fast venv schema clean-output
 
 venv: $(STAMP)
 
@@ -27,6 +29,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not prefect and not slow" $(PYTEST_ARGS)
 
 schema: $(STAMP)
 	$(PY) -m cleaners.record

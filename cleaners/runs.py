@@ -11,6 +11,10 @@ document is in exactly one shard file of one complete run folder.
 
 Only runs owned by this host are resumed (a process on another host cannot be checked);
 a run whose owner is still alive is left alone, so two concurrent runs never share a folder.
+
+:func:`open_run` and :func:`finish_run` are a run's bookkeeping from its start to its
+manifest, with no Prefect in them: the flow calls them around its tasks, and a
+:class:`RunContext` carries what every task needs to know about the run.
 """
 
 from __future__ import annotations
@@ -18,11 +22,19 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from fsspec.core import url_to_fs
 
-from .storage import join, write_json
+from .storage import join, make_dirs, write_json, write_jsonl
+
+if TYPE_CHECKING:  # the pipeline's import is heavy; this module stays light
+    from .batch import ShardSummary
+    from .config import CleanConfig
+    from .ledger import Plan
+    from .pipeline import RunInfo
 
 INTENT = "run.json"
 MANIFEST = "manifest.json"
@@ -110,3 +122,88 @@ def remove_stale_shards(run_dir: str, parts_dir: str, run_id: str, shards: int) 
             if index >= shards:
                 pfs.rm(path)
     return removed
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One run: its folder, its ledger, its validated config and the metadata stamped on
+    its records. Tasks take this one value instead of the same five parameters each."""
+
+    run_id: str
+    run_dir: str
+    ledger: str
+    config: "CleanConfig"
+    info: "RunInfo"
+    sources: list[str]
+    started_at: str
+    flow_run_ids: list[str] = field(default_factory=list)
+    resumed: bool = False  # the folder of a killed run with the same parameters, taken over
+
+
+def run_id_for(started: datetime, flow_run_id: str) -> str:
+    return f"run-{started.strftime('%Y%m%dT%H%M%SZ')}-{flow_run_id[:8]}"
+
+
+def open_run(
+    sources: list[str], output: str, ledger: str, config: "CleanConfig", shard_size: int, full: bool, flow_run_id: str,
+    started: datetime, version: str,
+) -> tuple[RunContext, int]:
+    """The run's folder, new or resumed, with its intent written (before any shard).
+
+    A killed run started with the same parameters (sources, config, shard size, ``full``,
+    ledger, version) is resumed: same id and folder, its temporary files removed. Returns
+    the context and how many temporary files were removed."""
+    from .pipeline import RunInfo
+
+    params = {"sources": sources, "config_hash": config.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": version}
+    resumed = find_resumable(output, params)
+    left = 0
+    if resumed is not None:
+        run_id, run_dir, started_at = resumed.run_id, resumed.uri, resumed.intent["started_at"]
+        flow_run_ids = resumed.intent["flow_run_ids"] + [flow_run_id]
+        from .ledger import parts_location
+
+        left = remove_temporary_files(run_dir) + remove_temporary_files(parts_location(ledger))
+    else:
+        run_id, started_at, flow_run_ids = run_id_for(started, flow_run_id), started.isoformat(timespec="seconds"), [flow_run_id]
+        run_dir = join(output, run_id)
+        make_dirs(run_dir)
+    write_intent(run_dir, run_id, params, started_at, flow_run_ids)
+    info = RunInfo(config.config_hash(), flow_run_id, started_at)
+    return RunContext(run_id, run_dir, ledger, config, info, sources, started_at, flow_run_ids, resumed is not None), left
+
+
+def finish_run(
+    run: RunContext, summaries: Sequence["ShardSummary"], plan: "Plan", found: int, files: int, skipped_sha256: str,
+    ended_at: str, unsupported_endings: Mapping[str, int] | None = None,
+) -> dict:
+    """Write ``rejects.jsonl`` and then ``manifest.json`` (a folder with a manifest is a
+    complete run); returns the manifest. A resumed run first drops shard files its new
+    plan no longer has."""
+    from . import manifest as manifest_mod
+    from .ledger import parts_location
+
+    if run.resumed:
+        remove_stale_shards(run.run_dir, parts_location(run.ledger), run.run_id, len(summaries))
+    rejects = [r for s in summaries for r in s.rejects]
+    rejects_sha = write_jsonl(join(run.run_dir, "rejects.jsonl"), rejects)
+    manifest = manifest_mod.build_manifest(
+        run_id=run.run_id,
+        flow_run_id=run.info.flow_run_id,
+        flow_run_ids=run.flow_run_ids,
+        started_at=run.started_at,
+        ended_at=ended_at,
+        config_hash=run.info.config_hash,
+        config=run.config.model_dump(mode="json"),
+        sources=run.sources,
+        inputs=found,
+        files=files,
+        summaries=summaries,
+        rejects_sha256=rejects_sha,
+        skip_reasons=plan.skip_reasons,
+        skipped_sha256=skipped_sha256,
+        ledger=run.ledger,
+        unsupported_endings=unsupported_endings,
+    )
+    write_json(join(run.run_dir, MANIFEST), manifest)
+    return manifest

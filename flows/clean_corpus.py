@@ -32,27 +32,15 @@ from pydantic import Field
 from cleaners import __version__, batch, ledger as ledger_mod, manifest as manifest_mod, runs
 from cleaners.config import CleanConfig, load_config
 from cleaners.corpus import CorpusProfile
-from cleaners.pipeline import RunInfo
 from cleaners.report import write_report
+from cleaners.runs import RunContext
 from cleaners.sources import InputRef, SourceError, discover, ending_of, unsupported, uris
-from cleaners.storage import AtomicWriter, join, jsonl_row, make_dirs, write_json, write_jsonl
+from cleaners.storage import AtomicWriter, join, jsonl_row
+from flows.progress import SILENT, RunProgress
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
-#: Set by the CLI to follow progress: called with (phase, done, total, summary); phase is
-#: "split" (JSONL and WARC files counted; only when there are some), "scan" (first pass,
-#: shards; summary None for both) or "clean" (shards).
-progress_hook: Callable[[str, int, int, batch.ShardSummary | None], None] | None = None
-
-#: Set by the CLI to count documents as they are cleaned, inside a shard: called with
-#: (shard index, True for a record / False for a reject). Only shards cleaned in this
-#: process call it (the local runner); Dask workers report per shard.
-document_hook: Callable[[int, bool], None] | None = None
-
-#: Set by the CLI to know which run folder an interrupted run leaves to resume: called with
-#: what is known so far, ``{"flow_run_id": ...}`` as the flow starts, then ``run_id`` and
-#: ``run_dir`` once the run folder is claimed, then ``complete=True`` once the manifest is
-#: written.
-run_hook: Callable[[dict], None] | None = None
+#: The listener of the runs of this process: the CLI sets its own for its run.
+progress: RunProgress = SILENT
 
 
 class Opaque:
@@ -132,24 +120,23 @@ def share_profile_task(profile: Opaque) -> Opaque:
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
-def clean_shard_task(
-    index: int, refs: Opaque, run_dir: str, config: CleanConfig, run: RunInfo, profile: Opaque, ledger: str, run_id: str,
-    seek: dict[str, batch.Part],
-) -> batch.ShardSummary:
-    return batch.clean_shard(index, refs.value, run_dir, config, run, profile.value, ledger, run_id, _document_counter(index), seek)
+def clean_shard_task(index: int, refs: Opaque, run: RunContext, profile: Opaque, seek: dict[str, batch.Part]) -> batch.ShardSummary:
+    return batch.clean_shard(
+        index, refs.value, run.run_dir, run.config, run.info, profile.value, run.ledger, run.run_id, _document_counter(index), seek
+    )
 
 
 def _document_counter(index: int) -> Callable[[bool], None] | None:
-    """The CLI's ``document_hook`` for one shard, looked up where the task runs.
+    """The listener's ``document`` for one shard, looked up where the task runs.
 
     On Dask the task's function is pickled by value (its module name holds the Task, not
-    the function), with the globals it names: naming ``document_hook`` itself sent the
-    CLI's progress callback, locks and all, and ``--workers`` failed with "cannot pickle
+    the function), with the globals it names: naming ``progress`` itself sent the CLI's
+    listener, locks and all, and ``--workers`` failed with "cannot pickle
     '_thread.lock'". This module function is pickled by reference, so a worker reads its
-    own ``document_hook``: None.
+    own listener: the silent one.
     """
-    hook = document_hook
-    return None if hook is None else partial(hook, index)
+    listener = progress
+    return None if listener is SILENT else partial(listener.document, index)
 
 
 @task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)
@@ -157,19 +144,15 @@ def seal_ledger_task(ledger: str, run_id: str) -> int:
     return ledger_mod.seal(ledger, run_id)
 
 
-def _run_id(started: datetime, flow_run_id: str) -> str:
-    suffix = flow_run_id[:8]
-    return f"run-{started.strftime('%Y%m%dT%H%M%SZ')}-{suffix}"
-
-
+# The flow function names these two, never ``progress`` itself: on Dask the flow's function
+# travels pickled by value with the globals it names (see _document_counter), and the CLI's
+# listener holds locks; module functions travel by reference.
 def _report(phase: str, done: int, total: int, summary: batch.ShardSummary | None = None) -> None:
-    if progress_hook is not None:
-        progress_hook(phase, done, total, summary)
+    progress.phase(phase, done, total, summary)
 
 
 def _announce(**facts: object) -> None:
-    if run_hook is not None:
-        run_hook(facts)
+    progress.announce(**facts)
 
 
 def _split(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: CleanConfig) -> dict[str, list[tuple[batch.Part, int]]]:
@@ -214,8 +197,7 @@ def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clean
 
 
 def _clean_shards(
-    runner: TaskRunner, inputs: list[InputRef], shard_size: int, run_dir: str, config: CleanConfig, run: RunInfo,
-    ledger: str, run_id: str, full: bool, others: list[InputRef],
+    runner: TaskRunner, run: RunContext, inputs: list[InputRef], others: list[InputRef], shard_size: int, full: bool,
 ) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int, str]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
 
@@ -228,17 +210,18 @@ def _clean_shards(
     """
     logger = get_run_logger()
     with running_pool(runner) as pool:
-        documents, profile, parts, not_documents = _scan(pool, inputs, shard_size, config)
+        documents, profile, parts, not_documents = _scan(pool, inputs, shard_size, run.config)
         shared = pool.submit(share_profile_task, {"profile": Opaque(profile)})
         del profile  # the task's result holds it from now on
         seen = {}
         if not full:  # only the entries of this run's contents: the ledger grows night after night
             wanted = Opaque({digest for _, _, digest in documents if digest is not None})
-            seen = read_ledger_task(ledger, run.config_hash, run_id, wanted).value
-        with AtomicWriter(join(run_dir, "skipped.jsonl")) as skipped_file:  # streamed: most of a nightly run is skips
-            passed = [batch.unsupported_skip(ref, run.flow_run_id) for ref in others]
-            passed += [batch.not_document_skip(item, run.flow_run_id) for item in not_documents]
-            work = ledger_mod.plan(documents, seen, run.flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))), passed)
+            seen = read_ledger_task(run.ledger, run.info.config_hash, run.run_id, wanted).value
+        flow_run_id = run.info.flow_run_id
+        with AtomicWriter(join(run.run_dir, "skipped.jsonl")) as skipped_file:  # streamed: most of a nightly run is skips
+            passed = [batch.unsupported_skip(ref, flow_run_id) for ref in others]
+            passed += [batch.not_document_skip(item, flow_run_id) for item in not_documents]
+            work = ledger_mod.plan(documents, seen, flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))), passed)
         found = len(documents) + len(passed)
         del seen, documents, passed, not_documents  # not needed while the shards are cleaned
         groups = batch.group_refs(work.todo, shard_size)
@@ -248,10 +231,7 @@ def _clean_shards(
         futures = [
             pool.submit(
                 clean_shard_task,
-                {
-                    "index": i, "refs": Opaque(group), "run_dir": run_dir, "config": config, "run": run, "profile": shared,
-                    "ledger": ledger, "run_id": run_id, "seek": batch.seek_points(group, parts),
-                },
+                {"index": i, "refs": Opaque(group), "run": run, "profile": shared, "seek": batch.seek_points(group, parts)},
             )
             for i, group in enumerate(groups)
         ]
@@ -297,8 +277,7 @@ def clean_corpus(
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
-    cleaning = load_config(config)
-    cleaning = cleaning.overridden(input_format=input_format, strictness=strictness)
+    cleaning = load_config(config).overridden(input_format=input_format, strictness=strictness)
     flow_run_id = str(flow_run.get_id() or "local")
     _announce(flow_run_id=flow_run_id)
     if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root
@@ -312,54 +291,25 @@ def clean_corpus(
     if not inputs:
         logger.warning("no input files under %s (hidden files and folders are not inputs)", source)
     sources = [source] if isinstance(source, str) else list(source)
-    params = {"sources": sources, "config_hash": cleaning.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": __version__}
-    resumed = runs.find_resumable(output, params)
-    if resumed is not None:  # the same command, after a run that was killed
-        run_id, run_dir, started_at = resumed.run_id, resumed.uri, resumed.intent["started_at"]
-        flow_run_ids = resumed.intent["flow_run_ids"] + [flow_run_id]
-        left = runs.remove_temporary_files(run_dir) + runs.remove_temporary_files(ledger_mod.parts_location(ledger))
-        logger.warning("resuming unfinished run %s (its process is gone); removed %d temporary files", run_id, left)
-    else:
-        run_id, started_at, flow_run_ids = _run_id(started, flow_run_id), started.isoformat(timespec="seconds"), [flow_run_id]
-        run_dir = join(output, run_id)
-        make_dirs(run_dir)
-    runs.write_intent(run_dir, run_id, params, started_at, flow_run_ids)
-    _announce(run_id=run_id, run_dir=run_dir)
-    logger.info("%d inputs -> %s (ledger %s%s)", len(inputs), run_dir, ledger, ", full run" if full else "")
+    run, left = runs.open_run(sources, output, ledger, cleaning, shard_size, full, flow_run_id, started, __version__)
+    if run.resumed:  # the same command, after a run that was killed
+        logger.warning("resuming unfinished run %s (its process is gone); removed %d temporary files", run.run_id, left)
+    _announce(run_id=run.run_id, run_dir=run.run_dir)
+    logger.info("%d inputs -> %s (ledger %s%s)", len(inputs), run.run_dir, ledger, ", full run" if full else "")
 
-    run = RunInfo(cleaning.config_hash(), flow_run_id, started_at)
-    # The validated config travels to the tasks, not its path: loaded and hashed once, and
-    # workers on other machines need not see the file.
+    # The validated config travels to the tasks in the context, not its path: loaded and
+    # hashed once, and workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
-    summaries, work, found, skipped_sha = _clean_shards(runner, inputs, shard_size, run_dir, cleaning, run, ledger, run_id, full, others)
-    if resumed is not None:
-        runs.remove_stale_shards(run_dir, ledger_mod.parts_location(ledger), run_id, len(summaries))
-
-    rejects = [r for s in summaries for r in s.rejects]
-    rejects_sha = write_jsonl(join(run_dir, "rejects.jsonl"), rejects)
-    manifest = manifest_mod.build_manifest(
-        run_id=run_id,
-        flow_run_id=run.flow_run_id,
-        flow_run_ids=flow_run_ids,
-        started_at=started_at,
-        ended_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        config_hash=run.config_hash,
-        config=cleaning.model_dump(mode="json"),
-        sources=sources,
-        inputs=found,
-        files=len(inputs) + len(others),
-        summaries=summaries,
-        rejects_sha256=rejects_sha,
-        skip_reasons=work.skip_reasons,
-        skipped_sha256=skipped_sha,
-        ledger=ledger,
-        unsupported_endings=Counter(ending_of(ref.uri) for ref in others),
+    summaries, work, found, skipped_sha = _clean_shards(runner, run, inputs, others, shard_size, full)
+    manifest = runs.finish_run(
+        run, summaries, work, found, len(inputs) + len(others), skipped_sha, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        Counter(ending_of(ref.uri) for ref in others),
     )
-    write_json(join(run_dir, "manifest.json"), manifest)
     _announce(complete=True)
-    seal_ledger_task(ledger, run_id)  # after the manifest: a sealed run is a complete run
+    seal_ledger_task(ledger, run.run_id)  # after the manifest: a sealed run is a complete run
     if report:  # after the manifest: the page is built from the finished run folder
-        write_report(run_dir)
+        write_report(run.run_dir)
+    run_id, run_dir = run.run_id, run.run_dir
     create_table_artifact(key="newsclean-run-summary", table=manifest_mod.summary_table(manifest), description=f"newsclean run {run_id}")
     create_markdown_artifact(key="newsclean-run-report", markdown=manifest_mod.summary_markdown(manifest, run_dir), description=f"newsclean run {run_id}")
     counts = manifest["counts"]

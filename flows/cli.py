@@ -30,6 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
+from flows.progress import SILENT, RunProgress
 from flows.temporary_server import ServerFailed, TemporaryServer, server_answers
 
 
@@ -333,42 +334,7 @@ def clean(
         from flows import clean_corpus as flow_module  # imports Prefect (seconds): Ctrl-C is handled already
 
         interrupt.progress = progress
-        bars: dict[str, int] = {}
-        totals = {"records": 0, "rejects": 0}
-        in_flight: dict[int, list[int]] = {}  # shard index -> [records, rejects] so far
-        counting = threading.Lock()  # count_document runs on the task's thread
-
-        def counts() -> str:
-            with counting:
-                records = totals["records"] + sum(r for r, _ in in_flight.values())
-                rejects = totals["rejects"] + sum(j for _, j in in_flight.values())
-            return f"{records} records, {rejects} rejects"
-
-        labels = {"split": ("splitting", "files", "counting documents in JSONL and WARC files"), "scan": ("scanning", "shards", "hashing, run-wide counts")}
-
-        def follow(phase: str, done: int, total: int, summary) -> None:
-            label, unit, detail = labels.get(phase, ("cleaning", "shards", None))
-            if phase not in bars:
-                bars[phase] = progress.add_task(label, total=total, detail="", unit=unit)
-            if summary is not None:  # the shard's own figures replace what was counted live
-                with counting:
-                    in_flight.pop(summary.index, None)
-                    totals["records"] += summary.records
-                    totals["rejects"] += len(summary.rejects)
-            if phase == "clean":
-                interrupt.shards = (done, total)
-            progress.update(bars[phase], completed=done, total=total, detail=detail or counts())
-
-        def count_document(index: int, is_record: bool) -> None:
-            """Inside a shard (local runner), document by document."""
-            with counting:
-                in_flight.setdefault(index, [0, 0])[0 if is_record else 1] += 1
-            if "clean" in bars:
-                progress.update(bars["clean"], detail=counts())
-
-        flow_module.progress_hook = follow
-        flow_module.document_hook = count_document
-        flow_module.run_hook = interrupt.run.update
+        flow_module.progress = _Bars(progress, interrupt)
         try:
             context, interrupt.server_url = _server_context(verbose, server)
             with context:
@@ -389,10 +355,52 @@ def clean(
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
         finally:
-            flow_module.progress_hook = None
-            flow_module.document_hook = None
-            flow_module.run_hook = None
+            flow_module.progress = SILENT
     _print_summary(result)
+
+
+class _Bars(RunProgress):
+    """The flow's listener on a terminal: a bar per phase, the records and rejects so far
+    beside the cleaning bar (counted document by document on the local runner, shard by
+    shard on Dask), and what Ctrl-C needs to say how to resume."""
+
+    LABELS = {"split": ("splitting", "files", "counting documents in JSONL, WARC and table files"), "scan": ("scanning", "shards", "hashing, run-wide counts")}
+
+    def __init__(self, bars: Progress, interrupt: "_Interrupt") -> None:
+        self.bars = bars
+        self.interrupt = interrupt
+        self.ids: dict[str, int] = {}
+        self.records = self.rejects = 0
+        self.in_flight: dict[int, list[int]] = {}  # shard index -> [records, rejects] so far
+        self.counting = threading.Lock()  # document() runs on the task's thread
+
+    def counts(self) -> str:
+        with self.counting:
+            records = self.records + sum(r for r, _ in self.in_flight.values())
+            rejects = self.rejects + sum(j for _, j in self.in_flight.values())
+        return f"{records} records, {rejects} rejects"
+
+    def phase(self, name: str, done: int, total: int, summary=None) -> None:
+        label, unit, detail = self.LABELS.get(name, ("cleaning", "shards", None))
+        if name not in self.ids:
+            self.ids[name] = self.bars.add_task(label, total=total, detail="", unit=unit)
+        if summary is not None:  # the shard's own figures replace what was counted live
+            with self.counting:
+                self.in_flight.pop(summary.index, None)
+                self.records += summary.records
+                self.rejects += len(summary.rejects)
+        if name == "clean":
+            self.interrupt.shards = (done, total)
+        self.bars.update(self.ids[name], completed=done, total=total, detail=detail or self.counts())
+
+    def document(self, shard: int, is_record: bool) -> None:
+        with self.counting:
+            self.in_flight.setdefault(shard, [0, 0])[0 if is_record else 1] += 1
+        if "clean" in self.ids:
+            self.bars.update(self.ids["clean"], detail=self.counts())
+
+    def announce(self, **facts) -> None:
+        self.interrupt.run.update(facts)
 
 
 def _check_paths(source: List[str], out: str) -> None:

@@ -64,6 +64,36 @@ def prefect_server():
     shutil.rmtree(_HOME, ignore_errors=True)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "prefect: needs a Prefect server or starts one (a flow run, the CLI); `make test-fast` leaves these out")
+    config.addinivalue_line("markers", "slow: takes several seconds without Prefect (retrains, subprocesses); `make test-fast` leaves these out")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the Prefect test server is a ``prefect`` test: the fast tier
+    (``make test-fast``) is what runs without one."""
+    for item in items:
+        if "prefect_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.prefect)
+
+
+@pytest.fixture(scope="session")
+def seed_records(tmp_path_factory) -> dict[str, dict]:
+    """The seeds cleaned without Prefect, as the flow's tasks clean them (one first pass over
+    all of them for the run profile, then the cleaning pass), by seed number ("003")."""
+    from cleaners import batch
+    from cleaners.config import CleanConfig
+    from cleaners.pipeline import RunInfo
+
+    config = CleanConfig()
+    seeds = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
+    profile = batch.profile_shard(seeds, config)
+    out = tmp_path_factory.mktemp("seed-records")
+    summary = batch.clean_shard(0, seeds, str(out), config, RunInfo(config.config_hash(), processed_at="test"), profile)
+    records = [json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").splitlines()]
+    return {Path(r["source"]["uri"]).name[:3]: r for r in records}
+
+
 @pytest.fixture(scope="session")
 def seed_run(prefect_server, tmp_path_factory):
     """The clean-corpus flow run once over seeds/: run folder, manifest, records by seed."""

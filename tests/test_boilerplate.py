@@ -659,6 +659,7 @@ def test_a_page_whose_junk_peels_over_many_passes_is_cleaned_to_its_fixed_point(
 
 
 @pytest.mark.skipif(not BENCH.exists(), reason="../shared/bench is not beside the repository")
+@pytest.mark.slow
 def test_the_line_model_was_trained_on_the_evidence_todays_rules_give():
     """The model learned how far to trust each rule's evidence on the dev pages. A rule
     change that alters that evidence leaves it trusting rules that no longer exist; the

@@ -222,6 +222,7 @@ def test_name_variants_need_a_dominant_form_and_can_be_switched_off():
     assert tie == []
 
 
+@pytest.mark.slow
 def test_a_name_with_two_equally_dominant_spellings_is_left_alone_whatever_the_hash_seed():
     """"Vladmir" is one slip from both "Vladimir" and "Vladmor", each written three times:
     ambiguous, so no edit, in every process (the tie was once broken by set order)."""

@@ -226,6 +226,7 @@ def test_a_shard_size_over_the_flows_limit_is_refused_by_the_cli(tmp_path):
     assert "1000000" in result.output
 
 
+@pytest.mark.prefect
 def test_run_command_without_a_server_ends_cleanly(tmp_path):
     """`newsclean clean` when the configured server is not running: a temporary server, quiet exit.
 

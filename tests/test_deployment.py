@@ -91,6 +91,7 @@ def environment(tmp_path):
     return env
 
 
+@pytest.mark.prefect
 def test_readme_schedule_commands_deploy_and_run_on_a_real_server(environment, tmp_path):
     commands = readme_commands()
     assert commands[0] == "source .venv/bin/activate" and (Path(sys.executable).parent / "activate").exists()

@@ -147,13 +147,33 @@ def test_documents_are_counted_inside_their_shard_as_they_are_cleaned(prefect_se
     rows = [json.dumps({"url": "https://example.org/a", "text": (SEEDS / "004_40f3c241e9d272e8.txt").read_text(encoding="utf-8")}), "{not json"]
     (src / "export.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     counted: Counter[tuple[int, bool]] = Counter()
-    monkeypatch.setattr(flow_module, "document_hook", lambda index, is_record: counted.update([(index, is_record)]))
+    from flows.progress import RunProgress
+
+    class Counting(RunProgress):
+        def __init__(self) -> None:
+            self.phases: list[tuple[str, int, int]] = []
+            self.facts: dict = {}
+
+        def document(self, shard: int, is_record: bool) -> None:
+            counted.update([(shard, is_record)])
+
+        def phase(self, name: str, done: int, total: int, summary=None) -> None:
+            self.phases.append((name, done, total))
+
+        def announce(self, **facts) -> None:
+            self.facts.update(facts)
+
+    listener = Counting()
+    monkeypatch.setattr(flow_module, "progress", listener)
     manifest = flow_module.clean_corpus(source=str(src), output=str(tmp_path / "out"), shard_size=2)["manifest"]
     assert manifest["counts"] == {"inputs": 5, "records": 4, "rejects": 1, "skipped": 0}
     records_by_shard = {i: shard["records"] for i, shard in enumerate(manifest["shards"])}
     assert len(records_by_shard) == 3  # two text files, the third and the JSONL's first row, its malformed row
     assert {i: counted[(i, True)] for i in records_by_shard} == records_by_shard
     assert {key: n for key, n in counted.items() if not key[1]} == {(2, False): 1}  # the malformed row, in the last shard
+    # the listener heard every phase to its end, and where the run went
+    assert [p for p in listener.phases if p[1] == p[2]] == [("split", 1, 1), ("scan", 3, 3), ("clean", 3, 3)]
+    assert listener.facts["complete"] is True and listener.facts["run_dir"].startswith(str(tmp_path / "out"))
 
 
 def test_as_finished_yields_each_task_once_and_collects_cycles_between_them(prefect_server, monkeypatch):
