@@ -21,7 +21,7 @@ cleans each document with ``clean_document`` (after a warm-up), reporting per fo
 
     .venv/bin/python benchmarks/declared_charset.py [--pages 40] [--json FILE]
 
-Measured (stop 30, this 2-core machine) before and after the fix of issue 37: see the README.
+Measured (stop 30, this 2-core machine) before and after the fix of issue 37: see docs/benchmarks.md.
 """
 
 from __future__ import annotations

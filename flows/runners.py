@@ -29,7 +29,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 #: history grew each worker by about 2.5 MB per shard (417 -> 470 MB over 20 shards of
 #: 500 documents) and the sampling cost about 15% of the workers' time. Where the time
 #: goes per cleaning step is what ``benchmarks/throughput.py`` reports. Workers of an
-#: existing cluster keep their own settings (the README says which one to change).
+#: existing cluster keep their own settings (docs/operating.md, "Dask", says which one to change).
 LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 

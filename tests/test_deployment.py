@@ -1,6 +1,7 @@
-"""The README's "Run it on a schedule" commands, run as written, against a real Prefect server.
+"""The "Run it on a schedule" commands of docs/operating.md, run as written, against a real
+Prefect server.
 
-The commands are read from the README itself (so the documentation cannot drift from what
+The commands are read from that page itself (so the documentation cannot drift from what
 is tested) and run from the repository root with the project's ``prefect.toml``. Only the
 environment differs from a user's shell: a temporary ``PREFECT_HOME``, a free port for
 the server (``PREFECT_SERVER_API_PORT`` and ``PREFECT_API_URL``, which take precedence over
@@ -26,14 +27,15 @@ import pytest
 
 from .conftest import ROOT
 
+DOC = ROOT / "docs" / "operating.md"
 SECTION = "## Run it on a schedule"
 LONG_RUNNING = ("server start", "worker start")
 TIMEOUT = 300
 
 
-def readme_commands() -> list[str]:
+def schedule_commands() -> list[str]:
     """The shell lines of the section's first ``bash`` block, without trailing comments."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = DOC.read_text(encoding="utf-8")
     section = text.split(SECTION, 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
     return [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines() if line.strip()]
@@ -92,8 +94,8 @@ def environment(tmp_path):
 
 
 @pytest.mark.prefect
-def test_readme_schedule_commands_deploy_and_run_on_a_real_server(environment, tmp_path):
-    commands = readme_commands()
+def test_documented_schedule_commands_deploy_and_run_on_a_real_server(environment, tmp_path):
+    commands = schedule_commands()
     assert commands[0] == "source .venv/bin/activate" and (Path(sys.executable).parent / "activate").exists()
     api = environment["PREFECT_API_URL"]
     out = tmp_path / "output"
