@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover  (Python 3.10)
 
 from .linemodel import Layout, LineView, count_words, score_lines
 from .pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
-from .rules import load_rules
+from .rules import load_rules, phrase_categories
 from .templates import normalised_line
 
 _WORD = re.compile(r"\w[\w'’.-]*")
@@ -134,7 +134,7 @@ def rulebook(strictness: str) -> Rulebook:
     phrases: list[PhraseRule] = []
     growing: set[str] = set()
     single_line: set[str] = set()
-    for category in structure["phrase_order"]:
+    for category in phrase_categories():
         data = load_rules(category)
         if data.get("grows"):
             growing.add(category)

@@ -13,21 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-#: The fixed vocabulary of removal categories (docs/categories.md explains each).
-Category = Literal[
-    "navigation",
-    "newsletter",
-    "donation",
-    "related",
-    "social",
-    "comments",
-    "caption",
-    "heading_noise",
-    "advertising",
-    "legal",
-    "other",
-]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+from .rules import categories
+
+#: The removal categories (docs/categories.md explains each): one per category file in
+#: cleaners/rules/, in the files' ``order`` (the order of ``stats.removals`` keys).
+CATEGORIES: tuple[str, ...] = tuple(c.name for c in categories())
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 
 EditKind = Literal["encoding", "spacing", "punctuation", "typo", "split", "name_variant"]
 #: Every category and edit kind is a key of ``stats`` (0 when none), so that DuckDB, pandas

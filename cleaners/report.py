@@ -8,8 +8,9 @@ was removed and the cleaned text beside it.
 
 Design constraints, and how they are met:
 
-* **Self-contained**: inline CSS and JS, no network, no external assets; a reviewer can
-  mail the file or open it from a share.
+* **Self-contained**: inline CSS and JS (kept in ``cleaners/report_assets/``, package data,
+  and inlined into each page), no network, no external assets; a reviewer can mail the
+  file or open it from a share.
 * **Usable at 10,000 documents**: per-document data is one JSON block rendered lazily,
   a page of documents at a time, so the initial DOM stays small. The decoded input is
   stored once; the cleaned text is stored as references into it (its paragraphs are
@@ -34,6 +35,8 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
@@ -46,6 +49,7 @@ from .inputs import BadInput, InputDocument, Part, read_documents
 from .pipeline import decode_document
 from .storage import file_sha256, join, write_atomic
 from .record import CATEGORIES, EditKind
+from .rules import categories
 
 #: Documents rendered per page: enough to scroll through, small enough to render at once.
 PAGE_SIZE = 50
@@ -58,9 +62,9 @@ MIN_REFERENCE_CHARS = 12
 
 EDIT_KINDS: tuple[str, ...] = EditKind.__args__  # type: ignore[attr-defined]
 
-#: One colour per removal category (Tableau 10: distinguishable, colour-blind friendlier).
-_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#86bcb6")
-CATEGORY_COLOURS: dict[str, str] = dict(zip(CATEGORIES, _PALETTE, strict=True))
+#: One colour per removal category: the ``colour`` of its file in cleaners/rules/ (Tableau's
+#: palettes: distinguishable, colour-blind friendlier).
+CATEGORY_COLOURS: dict[str, str] = {c.name: c.colour for c in categories()}
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -610,6 +614,13 @@ def _script_json(payload: dict) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    """The page's stylesheet or script, package data in ``cleaners/report_assets/`` (inlined:
+    the page stays self-contained)."""
+    return resources.files("cleaners.report_assets").joinpath(name).read_text(encoding="utf-8")
+
+
 def _category_css() -> str:
     rules = [f".c-{cat}{{--c:{colour};--bg:{colour}33}}" for cat, colour in CATEGORY_COLOURS.items()]
     return "\n".join(rules)
@@ -637,12 +648,12 @@ def render_report(run_dir: str | Path) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}\n{_category_css()}</style></head>\n<body>\n"
+        f"<title>{_e(title)}</title><style>\n{_asset('report.css')}\n{_category_css()}</style></head>\n<body>\n"
         + summary_html(run_dir, manifest, figures)
         + "\n"
         + _documents_html()
         + f'\n<script type="application/json" id="report-data">{_script_json(payload)}</script>\n'
-        + f"<script>{_JS}</script>\n</body></html>\n"
+        + f"<script>\n{_asset('report.js')}</script>\n</body></html>\n"
     )
 
 
@@ -658,328 +669,3 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> str:
     write_atomic(target, render_report(run_dir))
     return target
 
-
-_CSS = """
-:root{--fg:#1d2430;--muted:#5b6575;--line:#d8dde5;--panel:#f6f8fa;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}
-body{margin:0 auto;padding:0 1.5rem 3rem;max-width:1500px;line-height:1.45}
-h1{font-size:1.5rem;margin:1.2rem 0 .3rem}h2{font-size:1.05rem;margin:.2rem 0 .6rem}
-code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:.9em}
-.meta{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;color:var(--muted);font-size:.85rem;margin:0 0 1rem}
-.muted,.detail{color:var(--muted);font-size:.85em}
-.note{background:#fff4d6;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.6rem;margin-bottom:1rem}
-.figure{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.5rem .7rem;display:flex;flex-direction:column}
-.figure .value{font-size:1.4rem;font-weight:600}.figure .label{color:var(--muted);font-size:.85rem}
-.panels{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1rem;margin-bottom:1.5rem}
-.panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem .9rem}
-.panel.wide{grid-column:1/-1}
-.chart{display:flex;flex-direction:column;gap:.25rem}
-.bar-row{display:grid;grid-template-columns:11rem 1fr 14rem;align-items:center;gap:.6rem;font-size:.9rem}
-.bar-track{background:var(--panel);height:.9rem;border-radius:3px;overflow:hidden}
-.bar{display:block;height:100%;background:var(--c)}
-.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;background:var(--c);margin-right:.4rem;vertical-align:-1px}
-table{border-collapse:collapse;font-size:.88rem;width:100%}th,td{text-align:left;padding:.15rem .5rem .15rem 0;border-bottom:1px solid var(--line);vertical-align:top}
-td:nth-child(2){font-variant-numeric:tabular-nums}
-.controls{position:sticky;top:0;z-index:2;background:#fff;display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;padding:.5rem 0;border-bottom:1px solid var(--line)}
-.controls input[type=search]{width:22rem;max-width:80vw}
-.pager{display:flex;gap:.3rem;align-items:center;margin:.6rem 0}.pager-status{margin:0 .5rem;color:var(--muted);font-size:.9rem}
-.legend{display:flex;flex-wrap:wrap;gap:.3rem .8rem;list-style:none;padding:0;margin:.6rem 0;font-size:.85rem}
-.toc{font-size:.88rem;margin:.3rem 0 .8rem}.toc ol{columns:3 22rem;margin:.3rem 0}
-del{text-decoration:line-through;text-decoration-color:var(--c);text-decoration-thickness:2px;background:var(--bg);color:#3b4350}
-mark.edit{background:transparent;outline:1.5px dashed #1d2430;outline-offset:0;border-radius:2px;color:inherit}
-mark.edit.insert{color:#b00}
-.doc{border:1px solid var(--line);border-radius:6px;margin:0 0 1.2rem;padding:.6rem .9rem;scroll-margin-top:4rem}
-.doc h3{font-size:1rem;margin:0 0 .2rem;word-break:break-all}.doc h3 .num{color:var(--muted);margin-right:.4rem}
-.doc .title{font-weight:600;margin:.1rem 0}
-.doc .facts{color:var(--muted);font-size:.85rem;display:flex;flex-wrap:wrap;gap:.2rem .9rem}
-.chip{display:inline-block;border-radius:3px;padding:0 .35rem;background:var(--bg);border-left:3px solid var(--c);font-size:.8rem;margin-right:.3rem}
-.panes{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:.8rem;margin-top:.5rem}
-.pane h4{margin:.2rem 0;font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.04em}
-pre.text{white-space:pre-wrap;overflow-wrap:anywhere;font-family:Georgia,"Times New Roman",serif;font-size:.92rem;line-height:1.5;margin:0;padding:.5rem .7rem;background:var(--panel);border-radius:4px;max-height:36rem;overflow:auto}
-ol.removed-only{padding-left:1.4rem;margin:.3rem 0}ol.removed-only li{margin:.2rem 0}
-.edits{font-size:.88rem;margin-top:.5rem}.edits ol{margin:.3rem 0;padding-left:1.6rem}
-.edits .before{background:#fde2e2}.edits .after{background:#dcf5dc}.edits .rule{color:var(--muted);margin-left:.5rem}
-@media (max-width:900px){.panes{grid-template-columns:1fr}.bar-row{grid-template-columns:8rem 1fr}.bar-value{grid-column:2}}
-"""
-
-_JS = r"""
-(function () {
-  "use strict";
-  var body = document.body;
-  function fail(message) {
-    body.setAttribute("data-js-ok", "0");
-    body.setAttribute("data-js-error", String(message));
-  }
-  window.addEventListener("error", function (e) { fail(e.message || "script error"); });
-  window.addEventListener("unhandledrejection", function (e) { fail("unhandled rejection: " + e.reason); });
-
-  var data = JSON.parse(document.getElementById("report-data").textContent);
-  var docs = data.docs, CATS = data.categories, KINDS = data.kinds, RULES = data.rules, HOSTS = data.hosts;
-  var PAGE = data.page_size;
-  var state = { page: 0, cat: "", host: "", q: "" };
-  var matches = [];
-  var list = document.getElementById("doc-list");
-  var toc = document.getElementById("toc");
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    if (attrs) { for (var k in attrs) { if (attrs[k] !== null && attrs[k] !== undefined) node.setAttribute(k, attrs[k]); } }
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-  function fmt(n) { return n.toLocaleString("en-US"); }
-
-  // Cleaned text: paragraphs are [start, end] slices of the input or literal strings.
-  function cleaned(d) {
-    if (d._o === undefined) {
-      var part = function (p) {
-        if (typeof p === "string") return p;
-        return typeof p[0] === "number" ? d.i.slice(p[0], p[1]) : p.map(part).join("");
-      };
-      d._o = d.o.map(part).join("\n\n");
-    }
-    return d._o;
-  }
-  function categoriesOf(d) {
-    if (!d._c) {
-      d._c = {};
-      d.r.forEach(function (r) { var c = CATS[r[2]]; d._c[c] = (d._c[c] || 0) + 1; });
-    }
-    return d._c;
-  }
-  function haystack(d) {
-    if (d._h === undefined) { d._h = (d.u + "\n" + (d.i || "") + "\n" + cleaned(d)).toLowerCase(); }
-    return d._h;
-  }
-  function applyFilters() {
-    matches = [];
-    for (var i = 0; i < docs.length; i++) {
-      var d = docs[i];
-      if (state.cat && !categoriesOf(d)[state.cat]) continue;
-      if (state.host !== "" && d.h !== Number(state.host)) continue;
-      if (state.q && haystack(d).indexOf(state.q) < 0) continue;
-      matches.push(i);
-    }
-  }
-
-  // Whitespace made visible, so "two spaces -> one" edits can be read.
-  function visible(s) {
-    if (s === "") return "∅";
-    return s.replace(/ /g, "·").replace(/\u00a0/g, "⍽").replace(/\t/g, "⇥").replace(/\n/g, "↵")
-      .replace(/[\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]/g, function (c) {
-        return "⟨U+" + c.charCodeAt(0).toString(16).toUpperCase() + "⟩";
-      });
-  }
-  function editLabel(e) { return KINDS[e[2]] + " · " + RULES[e[3]] + ": " + visible(e[4]) + " → " + visible(e[5]); }
-
-  // Overlapping edits (e.g. a no-break space replaced, then the doubled space) become one mark.
-  function editClusters(d) {
-    var out = [];
-    d.e.forEach(function (e, k) {
-      var last = out[out.length - 1];
-      if (last && (e[0] < last.e || (e[0] === last.s && e[1] === last.e))) {
-        last.e = Math.max(last.e, e[1]); last.items.push(k);
-      } else {
-        out.push({ s: e[0], e: e[1], items: [k] });
-      }
-    });
-    return out;
-  }
-  function editMark(d, c, text) {
-    var insert = c.s === c.e;
-    var mark = el("mark", { "class": insert ? "edit insert" : "edit", "data-edits": c.items.join(" ") }, insert ? "‸" : text);
-    mark.title = c.items.map(function (k) { return editLabel(d.e[k]); }).join("\n");
-    return mark;
-  }
-  // Appends input[a, b) to parent, wrapping the parts touched by edits in marks.
-  function appendText(parent, d, clusters, a, b) {
-    var text = d.i, pos = a;
-    for (var k = 0; k < clusters.length; k++) {
-      var c = clusters[k];
-      if (c.s === c.e) {
-        if (c.s >= a && (c.s < b || (c.s === b && b === text.length))) {
-          if (c.s > pos) { parent.appendChild(document.createTextNode(text.slice(pos, c.s))); pos = c.s; }
-          parent.appendChild(editMark(d, c, ""));
-        }
-        continue;
-      }
-      var s = Math.max(a, c.s), e = Math.min(b, c.e);
-      if (s >= e) continue;
-      if (s > pos) parent.appendChild(document.createTextNode(text.slice(pos, s)));
-      parent.appendChild(editMark(d, c, text.slice(s, e)));
-      pos = e;
-    }
-    if (pos < b) parent.appendChild(document.createTextNode(text.slice(pos, b)));
-  }
-  function removal(r, text) {
-    var cat = CATS[r[2]], rule = RULES[r[3]];
-    return el("del", { "class": "c-" + cat, "data-category": cat, "data-rule": rule, "title": rule }, text);
-  }
-  function inputPane(d) {
-    var pre = el("pre", { "class": "text input" });
-    var clusters = editClusters(d), pos = 0;
-    d.r.forEach(function (r) {
-      if (r[0] > pos) appendText(pre, d, clusters, pos, r[0]);
-      var del = removal(r);
-      appendText(del, d, clusters, r[0], r[1]);
-      pre.appendChild(del);
-      pos = Math.max(pos, r[1]);
-    });
-    if (pos < d.i.length) appendText(pre, d, clusters, pos, d.i.length);
-    return pre;
-  }
-  function removedOnlyPane(d) {
-    var ol = el("ol", { "class": "removed-only" });
-    d.r.forEach(function (r) { var li = el("li"); li.appendChild(removal(r, r[4])); ol.appendChild(li); });
-    if (!d.r.length) ol.appendChild(el("li", null, "nothing was removed"));
-    return ol;
-  }
-  function pane(title, content, cls) {
-    var div = el("div", { "class": "pane " + cls });
-    div.appendChild(el("h4", null, title));
-    div.appendChild(content);
-    return div;
-  }
-  function editsList(d) {
-    var box = el("details", { "class": "edits" });
-    if (d.e.length <= 10) box.open = true;
-    box.appendChild(el("summary", null, d.e.length + (d.e.length === 1 ? " edit" : " edits")));
-    var ol = el("ol");
-    d.e.forEach(function (e) {
-      var li = el("li");
-      li.appendChild(el("code", { "class": "before" }, visible(e[4])));
-      li.appendChild(document.createTextNode(" → "));
-      li.appendChild(el("code", { "class": "after" }, visible(e[5])));
-      li.appendChild(el("span", { "class": "rule" }, KINDS[e[2]] + " · " + RULES[e[3]]));
-      ol.appendChild(li);
-    });
-    box.appendChild(ol);
-    return box;
-  }
-  function facts(d, n) {
-    var p = el("div", { "class": "facts" });
-    p.appendChild(el("span", null, "source: " + HOSTS[d.h]));
-    p.appendChild(el("span", null, "language: " + d.l));
-    p.appendChild(el("span", null, fmt(d.s[0]) + " → " + fmt(d.s[1]) + " characters (" + fmt(d.s[2]) + " removed)"));
-    p.appendChild(el("span", { "title": d.id }, "id " + d.id.slice(0, 12)));
-    var chips = el("span");
-    var cats = categoriesOf(d);
-    CATS.forEach(function (c) { if (cats[c]) chips.appendChild(el("span", { "class": "chip c-" + c, "data-category": c }, c + " " + cats[c])); });
-    if (d.e.length) chips.appendChild(el("span", { "class": "chip" }, "edits " + d.e.length));
-    p.appendChild(chips);
-    return p;
-  }
-  function renderDoc(i) {
-    var d = docs[i];
-    var art = el("article", { "class": "doc", "id": "doc-" + (i + 1), "data-uri": d.u });
-    var h = el("h3");
-    h.appendChild(el("span", { "class": "num" }, "#" + (i + 1)));
-    h.appendChild(document.createTextNode(d.u));
-    art.appendChild(h);
-    if (d.t) art.appendChild(el("p", { "class": "title" }, d.t));
-    art.appendChild(facts(d, i));
-    if (d.n) art.appendChild(el("p", { "class": "note" }, d.n + " Showing the removed spans and the cleaned text only."));
-    var panes = el("div", { "class": "panes" });
-    panes.appendChild(d.i === null ? pane("Removed spans", removedOnlyPane(d), "in") : pane("As it came in", inputPane(d), "in"));
-    panes.appendChild(pane("Cleaned", el("pre", { "class": "text output" }, cleaned(d)), "out"));
-    art.appendChild(panes);
-    if (d.e.length) art.appendChild(editsList(d));
-    return art;
-  }
-
-  function pages() { return Math.max(1, Math.ceil(matches.length / PAGE)); }
-  function updatePagers() {
-    var first = state.page * PAGE;
-    var status = matches.length
-      ? "documents " + fmt(first + 1) + "–" + fmt(Math.min(first + PAGE, matches.length)) + " of " + fmt(matches.length) +
-        (matches.length < docs.length ? " (filtered from " + fmt(docs.length) + ")" : "") + " · page " + (state.page + 1) + " of " + pages()
-      : "no document matches";
-    document.querySelectorAll(".pager-status").forEach(function (s) { s.textContent = status; });
-    document.querySelectorAll(".pager button").forEach(function (b) {
-      var go = b.getAttribute("data-go");
-      b.disabled = (go === "first" || go === "prev") ? state.page === 0 : state.page >= pages() - 1;
-    });
-  }
-  function render() {
-    var frag = document.createDocumentFragment(), items = document.createDocumentFragment();
-    var slice = matches.slice(state.page * PAGE, (state.page + 1) * PAGE);
-    slice.forEach(function (i) {
-      frag.appendChild(renderDoc(i));
-      var li = el("li");
-      li.appendChild(el("a", { "href": "#doc-" + (i + 1) }, docs[i].u));
-      items.appendChild(li);
-    });
-    list.textContent = "";
-    list.appendChild(frag);
-    toc.textContent = "";
-    toc.appendChild(items);
-    updatePagers();
-    if (!body.hasAttribute("data-js-error")) body.setAttribute("data-js-ok", "1");
-    // Milliseconds from navigation to this page of documents on screen: a load-time probe.
-    body.setAttribute("data-rendered-ms", String(Math.round(performance.now())));
-  }
-  function go(where) {
-    var last = pages() - 1;
-    state.page = where === "first" ? 0 : where === "last" ? last : where === "prev" ? Math.max(0, state.page - 1) : Math.min(last, state.page + 1);
-    render();
-    document.getElementById("documents").scrollIntoView();
-  }
-  function refilter() { state.page = 0; applyFilters(); render(); }
-  // A link to #doc-N opens the page that holds it (filters are cleared to be sure it is there).
-  function showHash() {
-    var m = /^#doc-(\d+)$/.exec(location.hash);
-    if (!m) return;
-    var i = Number(m[1]) - 1;
-    if (i < 0 || i >= docs.length) return;
-    var pos = matches.indexOf(i);
-    if (pos < 0) { state.cat = ""; state.host = ""; state.q = ""; resetControls(); applyFilters(); pos = matches.indexOf(i); }
-    state.page = Math.floor(pos / PAGE);
-    render();
-    var node = document.getElementById("doc-" + (i + 1));
-    if (node) node.scrollIntoView();
-  }
-
-  var q = document.getElementById("q"), fCat = document.getElementById("f-cat"), fHost = document.getElementById("f-host");
-  function resetControls() { q.value = ""; fCat.value = ""; fHost.value = ""; }
-  function setupControls() {
-    var perCat = {}, perHost = {};
-    docs.forEach(function (d) {
-      var cats = categoriesOf(d);
-      for (var c in cats) perCat[c] = (perCat[c] || 0) + 1;
-      perHost[d.h] = (perHost[d.h] || 0) + 1;
-    });
-    CATS.forEach(function (c) { if (perCat[c]) fCat.appendChild(el("option", { "value": c }, c + " (" + fmt(perCat[c]) + " documents)")); });
-    HOSTS.map(function (h, k) { return [h, k]; }).sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; })
-      .forEach(function (hk) { fHost.appendChild(el("option", { "value": String(hk[1]) }, hk[0] + " (" + fmt(perHost[hk[1]] || 0) + ")")); });
-    var timer = null;
-    q.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () { state.q = q.value.trim().toLowerCase(); refilter(); }, 200);
-    });
-    fCat.addEventListener("change", function () { state.cat = fCat.value; refilter(); });
-    fHost.addEventListener("change", function () { state.host = fHost.value; refilter(); });
-    document.querySelectorAll(".pager button").forEach(function (b) {
-      b.addEventListener("click", function () { go(b.getAttribute("data-go")); });
-    });
-    window.addEventListener("hashchange", showHash);
-  }
-  // ?category=donation&source=seeds&q=words opens a filtered view (links in reviews, tests).
-  function readQuery() {
-    var params = new URLSearchParams(location.search);
-    if (params.get("q")) { q.value = params.get("q"); state.q = q.value.trim().toLowerCase(); }
-    if (params.get("category")) { state.cat = params.get("category"); fCat.value = state.cat; }
-    if (params.get("source")) { state.host = String(HOSTS.indexOf(params.get("source"))); fHost.value = state.host; }
-  }
-
-  try {
-    setupControls();
-    readQuery();
-    applyFilters();
-    render();
-    showHash();
-  } catch (err) {
-    fail(err && err.stack ? err.stack : err);
-    throw err;
-  }
-})();
-"""
