@@ -162,7 +162,7 @@ class _Interrupt:
         self.verbose = verbose
         self.progress: Progress | None = None
         self.server_url: str | None = None  # a configured server that records the run
-        self.run: dict = {}  # what the flow announced (flows.clean_corpus.run_hook)
+        self.run: dict = {}  # what the flow announced (RunProgress.announce)
         self.shards = (0, 0)  # cleaning shards done, of
         self._previous = None
         self._aborting: threading.Thread | None = None
