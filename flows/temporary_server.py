@@ -122,7 +122,7 @@ class TemporaryServer:
     def early(cls, verbose: bool) -> "TemporaryServer":
         """One started now unless a configured server seems to answer (a guess read without
         Prefect: :func:`flows.cli._server_context` decides). As a context, stopped at its end, also on
-        an error (Ctrl-C: :class:`flows.cli._Interrupt` stops it with this process's other children)."""
+        an error (Ctrl-C: :class:`flows.interrupt.Interrupt` stops it with this process's other children)."""
         server = cls(verbose)
         guess = configured_api_url()
         if not (guess and server_answers(guess)):
