@@ -4,11 +4,14 @@ The steps, each small and explaining what it did (see the module of each):
 
 1. :mod:`~cleaners.decode` bytes -> text, or a reject reason;
 2. :mod:`~cleaners.encoding` ftfy repair;
-3. :mod:`~cleaners.spacing` spacing and punctuation;
+3. :mod:`~cleaners.spacing` spacing and punctuation (then Unicode normalisation again);
 4. :mod:`~cleaners.boilerplate` removal by category;
 5. :mod:`~cleaners.language` language identification (before typos: the corrector only
    runs on languages it has a dictionary for);
 6. :mod:`~cleaners.typos` conservative typo, split and name-variant repair.
+
+Steps 2-6 have one shape (:mod:`~cleaners.steps`): :func:`clean_text` runs the list the
+config enables, adds up what each changed, and counts and times each one.
 
 All offsets in the record point into the decoded input; :class:`TrackedText` keeps them
 exact through every step. This module has no Prefect import: it is what the flow calls
@@ -19,29 +22,23 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from functools import partial
+from time import perf_counter
 
 from . import __version__
-from .boilerplate import NOT_A_HEADING_END, SecondOpinion, TemplateCheck, classify_blocks, rulebook, split_blocks
 from .config import CleanConfig
 from .corpus import CorpusProfile
 from .decode import RejectInput, decode_page, decode_text
-from .encoding import renormalise, repair_encoding
 from .extract import Extraction, ExtractionError, extract_html
 from .inputs import InputDocument
-from .language import detect_language, move_to
-from .pieces import kept_spans
 from .record import CATEGORIES, EDIT_KINDS, Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
-from .spacing import normalise_spacing
+from .steps import PARAGRAPH_SEPARATOR, StepContext, StepReport, StepStats, configured_steps
 from .templates import host_of
 from .textmap import TrackedText
-from .typos import repair_typos
 
-#: Kept blocks are joined with one blank line: one paragraph per block in the output.
-PARAGRAPH_SEPARATOR = "\n\n"
-_TITLE_MAX_WORDS = 20
+# PARAGRAPH_SEPARATOR, InputDocument and StepStats are here for the callers that import them from this module.
+__all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "Decoded", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,9 @@ class CleanResult:
     title: str | None
     removed: list[Removal]
     edits: list[Edit]
+    #: What each step made and how long it took (run information: not in the record, and
+    #: not compared: two cleanings of the same text are equal however long they took).
+    steps: tuple[StepReport, ...] = field(default=(), compare=False)
 
 
 def clean_text(
@@ -74,87 +74,42 @@ def clean_text(
     host: str | None = None,
     page_title: str | None = None,
     second_opinion: str | None = None,
+    *,
+    stats: StepStats | None = None,
 ) -> tuple[CleanResult, Language]:
-    """Run steps 2-6 on decoded text. Returns the result and the detected language.
+    """Run the configured steps (:func:`~cleaners.steps.configured_steps`) on decoded text.
+    Returns the result and the detected language.
 
     With a run ``profile`` and the document's ``host``, lines on most of the host's pages
     are removed as site template. ``page_title``: an HTML page's title from its metadata;
     a line before the body that repeats it goes (the record holds it in ``title``).
     ``second_opinion``: readability's article for the same HTML page (see
     :class:`~cleaners.boilerplate.SecondOpinion`), repaired like the text before comparing.
+    Each step's counts and seconds are in the result's ``steps``, and added to ``stats``
+    when given.
     """
+    context = StepContext(config, decoded, profile, host, page_title, second_opinion)
     tracked = TrackedText(decoded)
     edits: list[Edit] = []
-    tracked, made = repair_encoding(tracked, config.encoding)
-    edits += made
-    tracked, made = normalise_spacing(tracked, config.spacing.enabled)
-    edits += made
-    if made:  # a deleted invisible character can leave a letter and a combining mark to compose
-        tracked, made = renormalise(tracked, config.encoding)
-        edits += made
-    templates = partial(profile.template_detail, host) if profile is not None and host is not None else None
-    opinion = None
-    if second_opinion:
-        opinion = SecondOpinion.of(repair_encoding(TrackedText(second_opinion), config.encoding)[0].text, "readability")
-    tracked, removed, title = _remove_boilerplate(tracked, config, decoded, templates, page_title, opinion)
-    language = detect_language(tracked.text, config.language)
-    if language.code in config.typos.languages:
-        before = tracked.text
-        foreign = [(p.start, p.end) for p in language.foreign_paragraphs]  # no dictionary for those
-        tracked, made = repair_typos(tracked, config.typos, profile, skip=foreign)
-        edits += made
-        if foreign:
-            moved = move_to(tracked.text, before, language.foreign_paragraphs)
-            language = language.model_copy(update={"foreign_paragraphs": moved})
-    if title is not None:
-        title = tracked.text.split("\n", 1)[0]
-    return CleanResult(tracked.text, title, removed, edits), language
-
-
-def _remove_boilerplate(
-    tracked: TrackedText,
-    config: CleanConfig,
-    decoded: str,
-    templates: TemplateCheck | None,
-    page_title: str | None,
-    opinion: SecondOpinion | None,
-) -> tuple[TrackedText, list[Removal], str | None]:
-    """Classify and remove until nothing more goes (at most ``max_passes`` of the level).
-
-    Removing a widget changes the context of what is left (the body's edges, the comment
-    section, the lead zone), so one pass can leave lines a second pass removes. Running to
-    a fixed point makes cleaning idempotent: the output cleaned again loses nothing more.
-    """
-    options = config.boilerplate
-    if not options.enabled:
-        return tracked.select([(b.start, b.end) for b in split_blocks(tracked.text)], PARAGRAPH_SEPARATOR), [], None
     removed: list[Removal] = []
     title = None
-    # Most pages settle in two or three passes; a long menu can lose a layer per pass (at a
-    # bound of 4 for every level, 58 of the bench's 1,940 renderings were still losing lines,
-    # and cleaning their output again removed more). ``aggressive`` keeps 4: see structure.toml.
-    for _ in range(rulebook(options.strictness).thresholds["max_passes"]):
-        blocks = classify_blocks(tracked.text, options.strictness, options.line_model, templates, page_title, opinion)
-        gone = [(b.start, b.end, b.category, b.rule, b.score, b.detail) for b in blocks if b.category is not None]
-        gone += [(b.start + c.start, b.start + c.end, c.category, c.rule, b.score, c.detail) for b in blocks if b.category is None for c in b.cuts]
-        for start, end, category, rule, score, detail in gone:
-            start, end = tracked.original_span(start, end)
-            removed.append(Removal(category=category, rule=rule, start=start, end=end, text=decoded[start:end], score=score, detail=detail))
-        kept = [(b.start + a, b.start + z) for b in blocks if b.category is None for a, z in kept_spans(len(b.text), b.cuts)]
-        title = _title_guess(tracked.text[kept[0][0] : kept[0][1]]) if kept else None
-        tracked = tracked.select(kept, PARAGRAPH_SEPARATOR)
-        if not gone or not kept:
-            break
-    removed.sort(key=lambda r: r.start)
-    return tracked, removed, title
-
-
-def _title_guess(first_kept: str) -> str | None:
-    """A short heading-like first line is the title (it stays in the text too)."""
-    words = first_kept.split()
-    if 2 <= len(words) <= _TITLE_MAX_WORDS and first_kept.rstrip()[-1] not in NOT_A_HEADING_END:
-        return first_kept
-    return None
+    reports: list[StepReport] = []
+    for step in configured_steps(config):
+        started = perf_counter()
+        result = step(tracked, context)
+        reports.append(StepReport(step.name, len(result.edits), len(result.removed), perf_counter() - started))
+        tracked = result.tracked
+        edits += result.edits
+        removed += result.removed
+        if result.language is not None:  # the typo step reads it; the record holds the last
+            context = replace(context, language=result.language)
+        if result.title is not None:
+            title = result.title
+    if stats is not None:
+        stats.add(reports)
+    if title is not None:  # the guess was the first kept line; later steps may have edited it
+        title = tracked.text.split("\n", 1)[0]
+    return CleanResult(tracked.text, title, removed, edits, tuple(reports)), context.language
 
 
 @dataclass(frozen=True)
@@ -198,8 +153,12 @@ def _every_key(keys: tuple[str, ...], counts: Counter[str]) -> dict[str, int]:
     return {key: counts[key] for key in keys}
 
 
-def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None) -> Record | Reject:
-    """Clean one input. Never raises for bad input: that becomes a :class:`Reject`."""
+def clean_document(
+    doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None, *, stats: StepStats | None = None
+) -> Record | Reject:
+    """Clean one input. Never raises for bad input: that becomes a :class:`Reject`.
+
+    ``stats``, when given, gets each cleaning step's counts and seconds (see :func:`clean_text`)."""
     digest = hashlib.sha256(doc.raw).hexdigest()
 
     def reject(reason: str, message: str) -> Reject:
@@ -216,7 +175,7 @@ def clean_document(doc: InputDocument, config: CleanConfig, run: RunInfo, profil
     extraction = decoded.extraction
     page_title = extraction.metadata.get("title") if extraction else None
     opinion = extraction.second_opinion if extraction else None
-    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url), page_title, opinion)
+    result, language = clean_text(decoded.text, config, profile, host_of(doc.uri, doc.url), page_title, opinion, stats=stats)
     if not result.text.strip():
         return reject("empty_after_cleaning", f"all {len(decoded.text)} characters were removed as boilerplate")
     keep = config.language.keep
