@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.encoding import LEFTOVER_MOJIBAKE  # noqa: E402
-from cleaners.inputs import InputDocument, read_documents  # noqa: E402
+from cleaners.steps.encoding import LEFTOVER_MOJIBAKE  # noqa: E402
+from cleaners.inputs.files import InputDocument, read_documents  # noqa: E402
 from cleaners.pipeline import RunInfo, clean_document  # noqa: E402
 from cleaners.record import Record  # noqa: E402
 

@@ -23,11 +23,11 @@ from quality import MEASURED_SETS, RENDERINGS, SETS, evaluate, half_of, load  # 
 
 # Tokens as the AEB metric counts them: evaluate.tokens (\w+).
 
-from cleaners.boilerplate import Block, apply_rules, classify_blocks
+from cleaners.steps.boilerplate import Block, apply_rules, classify_blocks
 from cleaners.config import CleanConfig
-from cleaners.encoding import repair_encoding
-from cleaners.spacing import normalise_spacing
-from cleaners.textmap import TrackedText
+from cleaners.steps.encoding import repair_encoding
+from cleaners.steps.spacing import normalise_spacing
+from cleaners.tracked_text import TrackedText
 
 
 

@@ -9,7 +9,7 @@ machine, over the pages of ``../shared/bench``:
   ``scraped_text`` document: the libraries as called directly (``ftfy.fix_text``; seeded
   ``langdetect.detect`` on a prefix) and newsclean's faster equivalents
   (``repair_encoding``: ftfy on non-ASCII lines only; ``detect_language``: the exact
-  langdetect copy in ``cleaners/ngrams.py``, foreign-paragraph check off), at several
+  langdetect copy in ``cleaners/steps/langdetect_scorer.py``, foreign-paragraph check off), at several
   prefix lengths. The sum of the two fastest is the best any pipeline with these steps can
   do, with no boilerplate removal, typos, reading or writing.
 * **HTML path** (target: 1.2 times ``trafilatura.extract`` alone). The HTML issue asks for
@@ -43,10 +43,10 @@ import langdetect  # noqa: E402
 import trafilatura  # noqa: E402
 
 from cleaners.config import EncodingOptions, LanguageOptions  # noqa: E402
-from cleaners.encoding import repair_encoding  # noqa: E402
-from cleaners.extract import extract_html  # noqa: E402
-from cleaners.language import detect_language  # noqa: E402
-from cleaners.textmap import TrackedText  # noqa: E402
+from cleaners.steps.encoding import repair_encoding  # noqa: E402
+from cleaners.inputs.extract import extract_html  # noqa: E402
+from cleaners.steps.language import detect_language  # noqa: E402
+from cleaners.tracked_text import TrackedText  # noqa: E402
 from html_quality import SETS, TRAFILATURA_ALONE, load  # noqa: E402  (TRAFILATURA_ALONE: the benchmark README's reference call)
 
 PREFIXES = (2000, 500, 200)

@@ -6,7 +6,7 @@ Scores, against ``gold_text`` of both files of ``../shared/bench`` and with its 
   (a) ``trafilatura.extract`` alone: plain defaults, ``include_comments=False``,
       ``deduplicate=False`` (the reference figure of the benchmark's README);
   (b) readability-lxml alone (``Document.summary()`` rendered to text), if installed;
-  (c) newsclean's ``cleaners.extract.extract_html`` (worker subprocess with the default time limit);
+  (c) newsclean's ``cleaners.inputs.extract.extract_html`` (worker subprocess with the default time limit);
   (d) newsclean's whole HTML path: ``clean_document`` on the page (decoding, (c), then the
       text cleaners, which also use the page's metadata title) with the default
       ``CleanConfig``; a reject scores as empty text.
@@ -39,7 +39,7 @@ import evaluate  # noqa: E402  (../shared/bench/evaluate.py, standard library on
 import trafilatura  # noqa: E402
 
 from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.extract import DEFAULT_TIME_LIMIT, ExtractionError, HtmlExtractor, block_text, extract_html  # noqa: E402
+from cleaners.inputs.extract import DEFAULT_TIME_LIMIT, ExtractionError, HtmlExtractor, block_text, extract_html  # noqa: E402
 from cleaners.pipeline import InputDocument, RunInfo, clean_document  # noqa: E402
 from cleaners.record import Record  # noqa: E402
 

@@ -55,14 +55,14 @@ from ftfy import bad_codecs
 from quality import SETS, evaluate, load  # importing quality also puts ../shared/bench on sys.path
 
 from cleaners.config import CleanConfig, EncodingOptions, LanguageOptions, TypoOptions
-from cleaners.corpus import PROTECTED, WORD
-from cleaners.edits import changed_spans
-from cleaners.encoding import repair_encoding
-from cleaners.language import detect_language
+from cleaners.steps.run_profile import PROTECTED, WORD
+from cleaners.steps.changed_spans import changed_spans
+from cleaners.steps.encoding import repair_encoding
+from cleaners.steps.language import detect_language
 from cleaners.pipeline import clean_text
 from cleaners.record import Edit
-from cleaners.textmap import TrackedText
-from cleaners.typos import Lexicon, english_lexicon, repair_typos
+from cleaners.tracked_text import TrackedText
+from cleaners.steps.typos import Lexicon, english_lexicon, repair_typos
 
 bad_codecs.ok()  # importing it registers the "sloppy-windows-1252" codec
 ENCODING = EncodingOptions()

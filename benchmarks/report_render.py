@@ -3,7 +3,7 @@
 Builds a synthetic run folder by replicating the seeds run: every seed input is copied
 N/5 times under 20 source folders (so the report really reads 10,000 files and has
 hosts to filter by), and each copy gets the seed's record with its own URI. The seeds
-are cleaned in-process with :mod:`cleaners.batch` (no Prefect server needed), unless
+are cleaned in-process with :mod:`cleaners.run.shards` (no Prefect server needed), unless
 ``--run`` names an existing seeds run folder.
 
     .venv/bin/python benchmarks/report_render.py [--docs 10000] [--run RUN_DIR] [--browser]
@@ -27,11 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaners import batch, storage  # noqa: E402
+from cleaners import storage  # noqa: E402
+from cleaners.run import shards as batch
 from cleaners.config import load_config  # noqa: E402
 from cleaners.pipeline import RunInfo  # noqa: E402
-from cleaners.report import write_report  # noqa: E402
-from cleaners.sources import discover, uris  # noqa: E402
+from cleaners.run.report import write_report  # noqa: E402
+from cleaners.inputs.discovery import discover, uris  # noqa: E402
 
 HOSTS = 20
 SHARD_SIZE = 500

@@ -43,9 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cleaners.config import InputOptions  # noqa: E402
-from cleaners.inputs import read_documents, split_container  # noqa: E402
-from cleaners.ledger import Entry, Seen, load, plan, render  # noqa: E402
-from cleaners.storage import AtomicWriter, jsonl_row, write_atomic  # noqa: E402
+from cleaners.inputs.files import read_documents, split_container  # noqa: E402
+from cleaners.run.ledger import Entry, Seen, load, plan, render  # noqa: E402
+from cleaners.run.storage import AtomicWriter, jsonl_row, write_atomic  # noqa: E402
 from throughput import bench_rows  # noqa: E402  (this folder is on the path: run as a script)
 
 CONFIG_HASH = "c" * 64

@@ -117,10 +117,10 @@ def run_trafilatura(corpus: str) -> None:
 
 
 def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> None:
-    from cleaners import batch
+    from cleaners.run import shards as batch
     from cleaners.config import CleanConfig
     from cleaners.pipeline import RunInfo
-    from cleaners.sources import discover, uris
+    from cleaners.inputs.discovery import discover, uris
 
     config = CleanConfig()
     refs = discover(corpus)
@@ -151,7 +151,7 @@ def run_flow(corpus: str, out: str, shard_size: int, workers: int) -> None:
 
 
 def child(args: argparse.Namespace) -> None:
-    from cleaners.typos import english_lexicon
+    from cleaners.steps.typos import english_lexicon
 
     english_lexicon()  # start-up cost, not per-document cost
     start = time.perf_counter()

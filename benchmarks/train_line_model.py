@@ -42,8 +42,8 @@ import numpy as np
 from diagnose import article_share, gold_index, rules_fingerprint, training_blocks
 from quality import RENDERINGS, SETS, evaluate
 
-from cleaners.boilerplate import decide
-from cleaners.linemodel import FEATURE_NAMES, Layout, LineView, line_features, line_words, word_table
+from cleaners.steps.boilerplate import decide
+from cleaners.steps.line_model import FEATURE_NAMES, Layout, LineView, line_features, line_words, word_table
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "cleaners" / "rules" / "line_model.json"
 

@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import MEASURED_SETS, load  # noqa: E402  (also puts ../shared/bench on sys.path)
 
 from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.corpus import CorpusProfile  # noqa: E402
+from cleaners.steps.run_profile import CorpusProfile  # noqa: E402
 from cleaners.pipeline import clean_text  # noqa: E402
-from cleaners.typos import english_lexicon  # noqa: E402
+from cleaners.steps.typos import english_lexicon  # noqa: E402
 
 LABELS = Path(__file__).resolve().parent / "typos_real_labels.jsonl"
 WORD_EDITS = ("typo", "split", "name_variant")

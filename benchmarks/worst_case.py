@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.inputs import InputDocument  # noqa: E402
+from cleaners.inputs.files import InputDocument  # noqa: E402
 from cleaners.pipeline import RunInfo, clean_document  # noqa: E402
 
 SEED_TEXT = "\n\n".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt")))

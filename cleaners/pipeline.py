@@ -2,13 +2,13 @@
 
 The steps, each small and explaining what it did (see the module of each):
 
-1. :mod:`~cleaners.decode` bytes -> text, or a reject reason;
-2. :mod:`~cleaners.encoding` ftfy repair;
-3. :mod:`~cleaners.spacing` spacing and punctuation (then Unicode normalisation again);
-4. :mod:`~cleaners.boilerplate` removal by category;
-5. :mod:`~cleaners.language` language identification (before typos: the corrector only
+1. :mod:`~cleaners.inputs.decode` bytes -> text, or a reject reason;
+2. :mod:`~cleaners.steps.encoding` ftfy repair;
+3. :mod:`~cleaners.steps.spacing` spacing and punctuation (then Unicode normalisation again);
+4. :mod:`~cleaners.steps.boilerplate` removal by category;
+5. :mod:`~cleaners.steps.language` language identification (before typos: the corrector only
    runs on languages it has a dictionary for);
-6. :mod:`~cleaners.typos` conservative typo, split and name-variant repair.
+6. :mod:`~cleaners.steps.typos` conservative typo, split and name-variant repair.
 
 Steps 2-6 have one shape (:mod:`~cleaners.steps`): :func:`clean_text` runs the list the
 config enables, adds up what each changed, and counts and times each one.
@@ -26,16 +26,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from time import perf_counter
 
-from . import __version__
-from .config import CleanConfig
-from .corpus import CorpusProfile
-from .decode import RejectInput, decode_page, decode_text
-from .extract import Extraction, ExtractionError, extract_html
-from .inputs import InputDocument
-from .record import CATEGORIES, EDIT_KINDS, Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
-from .steps import PARAGRAPH_SEPARATOR, StepContext, StepReport, StepStats, configured_steps
-from .templates import host_of
-from .textmap import TrackedText
+from cleaners import __version__
+from cleaners.config import CleanConfig
+from cleaners.steps.run_profile import CorpusProfile
+from cleaners.inputs.decode import RejectInput, decode_page, decode_text
+from cleaners.inputs.extract import Extraction, ExtractionError, extract_html
+from cleaners.inputs.files import InputDocument
+from cleaners.record import CATEGORIES, EDIT_KINDS, Edit, Language, Metadata, Pipeline, Record, Reject, Removal, Source, Stats
+from cleaners.steps import PARAGRAPH_SEPARATOR, StepContext, StepReport, StepStats, configured_steps
+from cleaners.steps.site_templates import host_of
+from cleaners.tracked_text import TrackedText
 
 # PARAGRAPH_SEPARATOR, InputDocument and StepStats are here for the callers that import them from this module.
 __all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "Decoded", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document"]
@@ -84,7 +84,7 @@ def clean_text(
     are removed as site template. ``page_title``: an HTML page's title from its metadata;
     a line before the body that repeats it goes (the record holds it in ``title``).
     ``second_opinion``: readability's article for the same HTML page (see
-    :class:`~cleaners.boilerplate.SecondOpinion`), repaired like the text before comparing.
+    :class:`~cleaners.steps.boilerplate.SecondOpinion`), repaired like the text before comparing.
     Each step's counts and seconds are in the result's ``steps``, and added to ``stats``
     when given.
     """

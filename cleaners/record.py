@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .rules import categories
+from cleaners.rules import categories
 
 #: The removal categories (docs/categories.md explains each): one per category file in
 #: cleaners/rules/, in the files' ``order`` (the order of ``stats.removals`` keys).

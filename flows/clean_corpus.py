@@ -1,4 +1,4 @@
-"""The ``clean-corpus`` Prefect flow: thin orchestration over :mod:`cleaners.batch`.
+"""The ``clean-corpus`` Prefect flow: thin orchestration over :mod:`cleaners.run.shards`.
 
 ``split-containers`` tasks first count the documents of JSONL and WARC files, so that a
 large one is read in parts by several tasks. Then two passes over sharded inputs:
@@ -29,13 +29,17 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner
 from pydantic import Field
 
-from cleaners import __version__, batch, ledger as ledger_mod, manifest as manifest_mod, runs
+from cleaners import __version__
+from cleaners.run import shards as batch
+from cleaners.run import ledger as ledger_mod
+from cleaners.run import manifest as manifest_mod
+from cleaners.run import folders as runs
 from cleaners.config import CleanConfig, load_config
-from cleaners.corpus import CorpusProfile
-from cleaners.report import write_report
-from cleaners.runs import RunContext
-from cleaners.sources import InputRef, SourceError, discover, ending_of, unsupported, uris
-from cleaners.storage import AtomicWriter, join, jsonl_row
+from cleaners.steps.run_profile import CorpusProfile
+from cleaners.run.report import write_report
+from cleaners.run.folders import RunContext
+from cleaners.inputs.discovery import InputRef, SourceError, discover, ending_of, unsupported, uris
+from cleaners.run.storage import AtomicWriter, join, jsonl_row
 from flows.progress import SILENT, RunProgress
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
 
@@ -90,7 +94,7 @@ def split_containers_task(container_uris: list[str], shard_size: int, config: Cl
 
 @task(name="scan-shard", cache_policy=NO_CACHE, **storage_retries)
 def scan_shard_task(shard_uris: list[batch.Piece], config: CleanConfig) -> bytes:
-    """The shard's :class:`~cleaners.batch.ShardScan`, pickled.
+    """The shard's :class:`~cleaners.run.shards.ShardScan`, pickled.
 
     The flow unpickles each shard's counts as it merges them, so the entries it keeps are
     allocated together; handed over as live objects, they pinned memory interleaved with

@@ -172,7 +172,7 @@ def clean(
     """
     _quiet_prefect(verbose)
     from cleaners.config import ConfigError, load_config
-    from cleaners.sources import SourceError
+    from cleaners.inputs.discovery import SourceError
 
     if input_format is not None and input_format not in INPUT_FORMATS:
         console.print(f"[red]error:[/red] --format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
@@ -269,8 +269,8 @@ def _check_paths(source: List[str], out: str) -> None:
     """The mistakes a user makes with paths, caught in a second instead of after Prefect has
     started: a source that names nothing (or an unknown protocol), an empty --out (the run
     folder would go to the filesystem's root), an --out that cannot be a folder."""
-    from cleaners.sources import INPUT_SUFFIXES, SourceError, describe_endings, discover, other_endings
-    from cleaners.storage import make_dirs
+    from cleaners.inputs.discovery import INPUT_SUFFIXES, SourceError, describe_endings, discover, other_endings
+    from cleaners.run.storage import make_dirs
 
     if not discover(source):
         others = other_endings(source)
@@ -293,7 +293,7 @@ def _check_scheduler(address: str | None) -> None:
     line names that is not there. Imports Dask (and Prefect) only when an address is given."""
     if not address:
         return
-    from cleaners.sources import SourceError
+    from cleaners.inputs.discovery import SourceError
     from flows.runners import SchedulerUnreachable, check_scheduler
 
     try:
@@ -303,7 +303,7 @@ def _check_scheduler(address: str | None) -> None:
 
 
 def _print_summary(result: dict) -> None:
-    from cleaners.manifest import summary_table
+    from cleaners.run.manifest import summary_table
 
     table = Table(title="newsclean run summary")
     table.add_column("figure")
@@ -334,7 +334,7 @@ def report(
     out: Optional[str] = typer.Option(None, "--out", "-o", help="HTML file to write, or a folder to write report.html into (default: RUN_DIR/report.html)."),
 ) -> None:
     """Write a self-contained HTML review page for a run: what was removed and why."""
-    from cleaners.report import ReportError, write_report
+    from cleaners.run.report import ReportError, write_report
 
     try:
         path = write_report(run_dir, out)

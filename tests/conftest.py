@@ -81,7 +81,7 @@ def pytest_collection_modifyitems(config, items):
 def seed_records(tmp_path_factory) -> dict[str, dict]:
     """The seeds cleaned without Prefect, as the flow's tasks clean them (one first pass over
     all of them for the run profile, then the cleaning pass), by seed number ("003")."""
-    from cleaners import batch
+    from cleaners.run import shards as batch
     from cleaners.config import CleanConfig
     from cleaners.pipeline import RunInfo
 

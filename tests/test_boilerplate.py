@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from cleaners import batch
-from cleaners.boilerplate import apply_rules, classify_blocks, word_count
+from cleaners.run import shards as batch
+from cleaners.steps.boilerplate import apply_rules, classify_blocks, word_count
 from cleaners.config import CleanConfig, TypoOptions
-from cleaners.linemodel import (
+from cleaners.steps.line_model import (
     FEATURE_NAMES, WORD_NAMES, WORD_SCORE_LIMIT, LineView, line_features, load_model, word_table,
 )
 from cleaners.pipeline import RunInfo
 from cleaners.rules import load_rules
-from cleaners.textmap import TrackedText
-from cleaners.typos import repair_typos
+from cleaners.tracked_text import TrackedText
+from cleaners.steps.typos import repair_typos
 
 from .test_cleaners import ARTICLE, ARTICLE_2, decisions
 
@@ -603,7 +603,7 @@ def test_every_phrase_pattern_that_can_match_anywhere_has_a_prefilter():
     """An unanchored pattern without needs is searched on every line of every page: one such
     rule (a cased symbol such as "ⓒ" in an alternative, which no lowercase substring test can
     stand for) made the phrase pass measurably slower. Anchored patterns fail fast anyway."""
-    from cleaners.boilerplate import anchored_at_start, rulebook
+    from cleaners.steps.boilerplate import anchored_at_start, rulebook
 
     unfiltered = [
         f"{rule.category}.{rule.name}" for rule in rulebook("balanced").phrases
@@ -616,7 +616,7 @@ def test_the_phrase_prefilter_never_skips_a_line_its_pattern_matches():
     """The substring prefilter only saves searches that would fail: over real lines, their
     upper-case and title-case forms, and lines holding the characters that ignore-case
     patterns match to ASCII letters (K, ſ, İ, ı), every match has one of the rule's needs."""
-    from cleaners.boilerplate import _first_phrase_rule, _lowered, rulebook
+    from cleaners.steps.boilerplate import _first_phrase_rule, _lowered, rulebook
 
     book = rulebook("balanced")
     lines = _bench_lines()

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from cleaners.linemodel import EVIDENCE_CATEGORIES
+from cleaners.steps.line_model import EVIDENCE_CATEGORIES
 from cleaners.record import CATEGORIES, SCHEMA_PATH, render_schema
 from cleaners.rules import CategoryFileError, categories, check_categories, phrase_categories
 
@@ -61,8 +61,8 @@ def test_schema_is_the_one_the_rule_files_give():
 
 
 def test_the_report_colours_and_the_phrase_order_are_the_files():
-    from cleaners.boilerplate import rulebook
-    from cleaners.report import CATEGORY_COLOURS
+    from cleaners.steps.boilerplate import rulebook
+    from cleaners.run.report import CATEGORY_COLOURS
 
     assert CATEGORY_COLOURS == {c.name: c.colour for c in categories()}
     assert list(CATEGORY_COLOURS) == list(CATEGORIES)
@@ -75,7 +75,7 @@ def test_line_model_evidence_names_existing_categories():
     rule files; a renamed or removed category would silently lose its feature."""
     for category in EVIDENCE_CATEGORIES:
         assert category in CATEGORIES, (
-            f"cleaners/linemodel.py EVIDENCE_CATEGORIES names {category!r}, which no file in cleaners/rules/ defines: "
+            f"cleaners/steps/line_model.py EVIDENCE_CATEGORIES names {category!r}, which no file in cleaners/rules/ defines: "
             "rename it there and retrain (benchmarks/train_line_model.py --write)"
         )
 

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.boilerplate import classify_blocks
+from cleaners.steps.boilerplate import classify_blocks
 from cleaners.config import CleanConfig, ConfigError, EncodingOptions, TypoOptions, load_config
-from cleaners.decode import RejectInput, decode_bytes
-from cleaners.edits import changed_spans
-from cleaners.encoding import repair_encoding
+from cleaners.inputs.decode import RejectInput, decode_bytes
+from cleaners.steps.changed_spans import changed_spans
+from cleaners.steps.encoding import repair_encoding
 from cleaners.pipeline import InputDocument, RunInfo, clean_document, clean_text
 from cleaners.record import Reject
-from cleaners.spacing import normalise_spacing
-from cleaners.textmap import Change, TrackedText
-from cleaners.typos import repair_typos
+from cleaners.steps.spacing import normalise_spacing
+from cleaners.tracked_text import Change, TrackedText
+from cleaners.steps.typos import repair_typos
 
 ARTICLE = (
     "Secretary of State Antony Blinken met Russian Foreign Minister Sergei Lavrov on Wednesday in Reykjavik, "
@@ -199,7 +199,7 @@ def test_typos_fixed_names_and_regional_spellings_untouched():
 def test_tokens_too_long_to_be_words_are_never_typo_candidates():
     """A 5,000-letter token is no word: the name-variant check would build every one-edit
     spelling of it (quadratic memory). A name slip of ordinary length is still looked at."""
-    from cleaners.typos import _candidate_words, english_lexicon
+    from cleaners.steps.typos import _candidate_words, english_lexicon
 
     blob, slip = "Q" + "w" * 5000, "Vladmir"
     candidates = _candidate_words([blob, blob.lower(), slip, "against"], english_lexicon())
@@ -228,7 +228,7 @@ def test_a_name_with_two_equally_dominant_spellings_is_left_alone_whatever_the_h
     ambiguous, so no edit, in every process (the tie was once broken by set order)."""
     text = " ".join(["Vladimir Putin spoke."] * 3 + ["Vladmor Putin spoke."] * 3 + ["Vladmir Putin smiled."])
     script = (
-        "import sys; from cleaners.typos import repair_typos; from cleaners.textmap import TrackedText; "
+        "import sys; from cleaners.steps.typos import repair_typos; from cleaners.tracked_text import TrackedText; "
         "from cleaners.config import TypoOptions; "
         "print([(e.before, e.after) for e in repair_typos(TrackedText(sys.argv[1]), TypoOptions())[1]])"
     )
@@ -392,7 +392,7 @@ def test_each_line_is_judged_for_code_once_however_many_unknown_words_it_holds(m
     page flattened to one line of 100 KB with 11,000 unknown words took 67 s, quadratic in
     the line's length (205 KB: 257 s). Each line is now read once; the decisions are the same
     (a code line's identifiers stay, a prose line's typo is fixed)."""
-    from cleaners import typos
+    from cleaners.steps import typos
 
     scanned: list[int] = []
     real = typos._code_marks()

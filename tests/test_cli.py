@@ -39,10 +39,10 @@ def _option_row(help_text: str, option: str) -> str:
 def test_clean_help_shows_flags_as_flags_and_lists_the_inputs():
     """typer 0.29 printed every flag with a value type ("--full <bool>", "--help <bool>"),
     as if it took a value. The help also names every input ending the reader accepts
-    (cleaners.sources, so a new format shows up here) and gives two examples."""
+    (cleaners.inputs.discovery, so a new format shows up here) and gives two examples."""
     import re
 
-    from cleaners.sources import INPUT_SUFFIXES
+    from cleaners.inputs.discovery import INPUT_SUFFIXES
 
     result = CliRunner().invoke(app, ["clean", "--help"])
     assert result.exit_code == 0, result.output

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from cleaners.config import CleanConfig
-from cleaners.decode import STRING, decode_html
-from cleaners.inputs import InputDocument, read_documents
+from cleaners.inputs.decode import STRING, decode_html
+from cleaners.inputs.files import InputDocument, read_documents
 from cleaners.pipeline import RunInfo, clean_document
 from cleaners.record import Record
 

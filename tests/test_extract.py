@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import lxml.html
 import pytest
 
-from cleaners.extract import (
+from cleaners.inputs.extract import (
     TRAFILATURA_SETTINGS,
     Extraction,
     ExtractionError,

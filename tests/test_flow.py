@@ -113,7 +113,7 @@ def test_bad_parameters_are_refused_by_prefect(prefect_server, tmp_path):
 
 
 def test_missing_source_is_a_clear_error(prefect_server, tmp_path):
-    from cleaners.sources import SourceError
+    from cleaners.inputs.discovery import SourceError
     from flows.clean_corpus import clean_corpus
 
     with pytest.raises(SourceError, match="source not found"):

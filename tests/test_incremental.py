@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.ledger import Entry, Seen, load, plan, render
+from cleaners.run.ledger import Entry, Seen, load, plan, render
 
 from .conftest import SEEDS
 

@@ -2,7 +2,7 @@
 
 Fixtures are made here, on disk: an HTML page with a newsletter box and related stories,
 a JSONL file with a malformed line, a WARC file with a request, an HTML response and a
-non-HTML response. Each is read through ``cleaners.batch`` (what a flow task runs) or the
+non-HTML response. Each is read through ``cleaners.run.shards`` (what a flow task runs) or the
 flow itself, and checked for record counts, metadata, removed junk and rejects.
 """
 
@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import fsspec
 import pytest
 
-from cleaners import batch
+from cleaners.run import shards as batch
 from cleaners.config import CleanConfig, InputOptions
-from cleaners.extract import extract_html
-from cleaners.inputs import BadInput, NotDocument, read_documents
+from cleaners.inputs.extract import extract_html
+from cleaners.inputs.files import BadInput, NotDocument, read_documents
 from cleaners.pipeline import RunInfo
 
 from .conftest import LocalUnderProtocol
@@ -298,7 +298,7 @@ def test_jsonl_lone_surrogates_and_unparseable_urls_still_give_records(tmp_path)
 
 def test_a_local_file_with_double_colons_in_its_name_is_read(tmp_path):
     """fsspec reads "a::b" as a chained URL: "harbour::2024.txt" was an unreadable reject."""
-    from cleaners.sources import discover, uris
+    from cleaners.inputs.discovery import discover, uris
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "harbour::2024.txt").write_text("\n\n".join(ARTICLE), encoding="utf-8")
@@ -370,7 +370,7 @@ def test_flow_over_mixed_inputs_accounts_for_every_document(prefect_server, tmp_
 
 def test_review_page_finds_container_members_and_extracted_html_again(tmp_path):
     """The review page re-reads each record's document (JSONL line, WARC record, HTML page) to show it."""
-    from cleaners.report import read_input
+    from cleaners.run.report import read_input
 
     (src := tmp_path / "in").mkdir()
     (src / "harbour.html").write_text(page(title="Harbour plan approved"), encoding="utf-8")
@@ -389,7 +389,7 @@ def test_review_page_finds_container_members_and_extracted_html_again(tmp_path):
 def test_review_page_reads_jsonl_again_with_the_runs_field_names(tmp_path):
     """A run with its own JSONL field names: the report re-reads each row with the config
     the manifest keeps (with the defaults it found no document in the row)."""
-    from cleaners.report import read_input, run_config
+    from cleaners.run.report import read_input, run_config
 
     path = tmp_path / "export.jsonl"
     path.write_text(json.dumps({"link": "https://gazette.example/harbour", "body": "\n\n".join(ARTICLE + [NEWSLETTER])}) + "\n", encoding="utf-8")
@@ -421,7 +421,7 @@ def test_discovery_skips_hidden_folders_and_the_runs_own_output(tmp_path):
     """Only the file name was checked for a leading dot, so `.git/` and `.cache/` were cleaned;
     an output folder inside the source was cleaned again by the next run (its shards and
     ledger as malformed JSONL). Found by a helper probing the CLI."""
-    from cleaners.sources import SourceError, discover
+    from cleaners.inputs.discovery import SourceError, discover
 
     src = tmp_path / "news"
     for name in ("a.txt", ".draft.txt", ".git/b.txt", "sub/.cache/c.txt", "sub/d.txt", "clean/run-1/documents-00000.jsonl", "clean/ledger/x.jsonl"):
@@ -438,7 +438,7 @@ def test_discovery_skips_hidden_folders_and_the_runs_own_output(tmp_path):
 def test_discovered_paths_are_normalised_and_unsupported_files_listed_apart(tmp_path, monkeypatch):
     """"main/../real/a.txt" was a record's source.uri as typed; files of other endings were
     passed over without a word."""
-    from cleaners.sources import discover, other_endings, unsupported
+    from cleaners.inputs.discovery import discover, other_endings, unsupported
 
     (real := tmp_path / "real").mkdir()
     (tmp_path / "main").mkdir()
@@ -489,7 +489,7 @@ def test_a_large_container_is_read_in_parts_that_give_every_member_once(tmp_path
     """A large JSONL or WARC file was one shard, cleaned by one task on one core. It is now
     counted (nothing parsed) and read in parts of ``size`` documents and rejects; the parts
     together give exactly what reading the whole file gives, in the same order."""
-    from cleaners.inputs import Part, split_container
+    from cleaners.inputs.files import Part, split_container
 
     path = many_rows_jsonl(tmp_path) if kind.startswith("jsonl") else many_records_warc(tmp_path, compress=kind == "warc.gz")
     if kind == "jsonl.gz":
@@ -511,8 +511,8 @@ def test_a_large_container_is_read_in_parts_that_give_every_member_once(tmp_path
 def test_a_part_parses_only_its_own_rows(tmp_path, monkeypatch):
     """The rows before a part are read past, not parsed, and the read stops after its last
     row: cleaning a file in k parts parses each row once, not k times."""
-    from cleaners import inputs
-    from cleaners.inputs import split_container
+    from cleaners.inputs import files as inputs
+    from cleaners.inputs.files import split_container
 
     path = many_rows_jsonl(tmp_path)
     parsed: list[int] = []
@@ -527,7 +527,7 @@ def test_a_part_parses_only_its_own_rows(tmp_path, monkeypatch):
 
 
 def test_a_large_container_cut_off_is_split_up_to_the_break_and_reports_it_once(tmp_path):
-    from cleaners.inputs import split_container
+    from cleaners.inputs.files import split_container
 
     data = gzip.compress(many_rows_jsonl(tmp_path).read_bytes(), mtime=0)
     path = tmp_path / "cut.jsonl.gz"
@@ -543,7 +543,7 @@ def test_a_gzip_container_cut_off_anywhere_gives_in_parts_what_a_whole_read_give
     """Wherever the file breaks, its parts together give the whole read's items, the
     break's reject once. A break in the first member after a part's last one was reported
     by that part and again by the next."""
-    from cleaners.inputs import split_container
+    from cleaners.inputs.files import split_container
 
     if kind == "warc.gz":
         data, reason, step = many_records_warc(tmp_path, compress=True).read_bytes(), "malformed_warc", 53
@@ -591,7 +591,7 @@ def test_a_part_of_an_uncompressed_file_is_read_from_its_offset(tmp_path, kind):
     """A part starts reading where its first member begins: the bytes before it are not
     read at all (here they are overwritten after the split, and the part does not notice),
     so k parts of a plain file read it once in all, not k/2 times."""
-    from cleaners.inputs import split_container
+    from cleaners.inputs.files import split_container
 
     path = many_rows_jsonl(tmp_path) if kind == "jsonl" else many_records_warc(tmp_path, compress=False)
     options = InputOptions()
@@ -610,7 +610,7 @@ def test_a_part_of_a_multi_member_gzip_file_starts_decompressing_at_its_member(t
     part's first record starts in the compressed file, and the part starts decompressing
     there: the compressed bytes before it are not read at all (overwritten here after the
     split), so k parts decompress the file once in all, not k/2 times per pass."""
-    from cleaners.inputs import GZIP_MAGIC, split_container
+    from cleaners.inputs.files import GZIP_MAGIC, split_container
 
     if kind == "warc.gz":
         path = many_records_warc(tmp_path, compress=True)
@@ -653,8 +653,8 @@ def test_a_part_of_a_jsonl_gz_gzipped_whole_decompresses_from_an_access_point_ne
     boundary and the 32 KiB before it) and gives each part the one before its start. Here
     the compressed bytes before that point are overwritten after the split, and the part
     still reads its rows: it does not read them."""
-    from cleaners import gzindex
-    from cleaners.inputs import split_container
+    from cleaners.inputs import gzindex
+    from cleaners.inputs.files import split_container
 
     path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
     whole = [_item_key(i) for i in read_documents(str(path), options, SPLIT_MAX_BYTES)]
@@ -678,7 +678,7 @@ def test_a_jsonl_gz_gzipped_whole_and_cut_off_gets_no_access_points(tmp_path, cu
     file's end: parts read that way would lose the break's reject (and, cut between two
     rows, the loss would be silent). A file whose stream breaks gets no access points; its
     parts give what the whole read gives, the break once."""
-    from cleaners.inputs import split_container
+    from cleaners.inputs.files import split_container
 
     path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
     data = path.read_bytes()
@@ -693,8 +693,8 @@ def test_a_jsonl_gz_gzipped_whole_and_cut_off_gets_no_access_points(tmp_path, cu
 def test_access_points_that_no_longer_fit_the_file_are_not_used(tmp_path):
     """A file rewritten between the split and the read (here: one row more) does not match
     its index any more: the part reads the new file from its start, as without one."""
-    from cleaners import gzindex
-    from cleaners.inputs import split_container
+    from cleaners.inputs import gzindex
+    from cleaners.inputs.files import split_container
 
     path, options = long_rows_jsonl_gz(tmp_path), InputOptions()
     part = split_container(str(path), options, SPLIT_MAX_BYTES, 300)[3][0]
@@ -745,8 +745,8 @@ def test_a_dropped_connection_in_an_indexed_read_is_storage_trouble_not_a_corrup
     corrupt stream raises: a dropped connection while a part read from its access point
     became a ``corrupt_gzip`` reject and the rest of the part was skipped. It is storage
     trouble: raised as itself (the task is retried), as a read from the file's start does."""
-    from cleaners import gzindex
-    from cleaners.inputs import split_container
+    from cleaners.inputs import gzindex
+    from cleaners.inputs.files import split_container
 
     # Reads of 16 KiB and points 64 KiB apart (not 4 MiB and 1 MiB): in this small file, as
     # in a large one, the drop then comes while the part's rows are read, after the seek to
@@ -797,7 +797,7 @@ def test_a_clean_shard_inside_a_plain_container_reads_from_its_parts_offset(tmp_
     """The cleaning pass starts where the split found the part holding the shard's first
     row, not at the file's start: each of k shards read the rows before it again (only the
     scan pass used the offsets). Overwritten after the split, those bytes go unnoticed."""
-    from cleaners.inputs import split_container
+    from cleaners.inputs.files import split_container
 
     path = many_rows_jsonl(tmp_path)
     config = CleanConfig(limits={"max_bytes": SPLIT_MAX_BYTES})
@@ -1003,7 +1003,7 @@ def test_flow_over_a_real_crawl_folder_skips_what_is_no_document_and_counts_it_b
     """A crawl's WARC (a page, a redirect, a 404, a style sheet, an image), a WET file, a CSV
     export with its own column names, a PDF and an image beside them, a PNG saved as .html:
     every input is a record, a reject or a skip with its reason, and the counts add up."""
-    from cleaners.manifest import summary_table
+    from cleaners.run.manifest import summary_table
     from flows.clean_corpus import clean_corpus
 
     (src := tmp_path / "in").mkdir()

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.config import CleanConfig, LanguageOptions
-from cleaners.language import detect_language
+from cleaners.steps.language import detect_language
 from cleaners.pipeline import InputDocument, RunInfo, clean_document
 from cleaners.record import Record, Reject
 
@@ -71,7 +71,7 @@ def test_language_is_deterministic():
     assert clean(text).model_dump_json() == clean(text).model_dump_json()
 
 
-# cleaners/ngrams.py re-implements langdetect's detection (faster, same results): it must agree
+# cleaners/steps/langdetect_scorer.py re-implements langdetect's detection (faster, same results): it must agree
 # with langdetect itself, n-gram list and probabilities, to the last bit.
 
 VARIED = [
@@ -119,7 +119,7 @@ def _langdetect(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]
     from langdetect import detector_factory
     from langdetect.lang_detect_exception import LangDetectException
 
-    from cleaners.ngrams import profiles
+    from cleaners.steps.langdetect_scorer import profiles
 
     profiles()  # loads langdetect's shared factory
     detector = detector_factory._factory.create()
@@ -138,7 +138,7 @@ def _langdetect(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]
 
 
 def _ours(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]]]:
-    from cleaners.ngrams import extract_ngrams, probabilities
+    from cleaners.steps.langdetect_scorer import extract_ngrams, probabilities
 
     return extract_ngrams(text), [(language.lang, language.prob) for language in probabilities(text, seed)]
 
@@ -146,9 +146,9 @@ def _ours(text: str, seed: int) -> tuple[list[str], list[tuple[str, float]]]:
 def test_the_ngrams_module_mirrors_the_installed_langdetect():
     from importlib.metadata import version
 
-    from cleaners.ngrams import MIRRORED_LANGDETECT_VERSION
+    from cleaners.steps.langdetect_scorer import MIRRORED_LANGDETECT_VERSION
 
-    # Another version may extract or sample differently: compare cleaners/ngrams.py with its
+    # Another version may extract or sample differently: compare cleaners/steps/langdetect_scorer.py with its
     # detector.py and ngram.py before changing this.
     assert version("langdetect") == MIRRORED_LANGDETECT_VERSION
 
@@ -189,7 +189,7 @@ def test_detection_equals_langdetect_when_trials_stop_at_the_iteration_limit(mon
     # Real text converges long before 1,000 updates: make convergence impossible instead.
     from langdetect.detector import Detector
 
-    from cleaners import ngrams
+    from cleaners.steps import langdetect_scorer as ngrams
 
     monkeypatch.setattr(Detector, "CONV_THRESHOLD", 1.5)
     monkeypatch.setattr(ngrams, "_CONV_THRESHOLD", 1.5)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.boilerplate import classify_blocks
+from cleaners.steps.boilerplate import classify_blocks
 from cleaners.config import CleanConfig
-from cleaners.pieces import kept_spans
+from cleaners.steps.pieces import kept_spans
 from cleaners.pipeline import InputDocument, RunInfo, clean_document
 from cleaners.record import Record
 

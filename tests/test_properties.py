@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaners.config import CleanConfig
-from cleaners.decode import decode_bytes, RejectInput
+from cleaners.inputs.decode import decode_bytes, RejectInput
 from cleaners.pipeline import InputDocument, RunInfo, clean_document
 from cleaners.record import Record, Reject
 
@@ -92,7 +92,7 @@ def test_reading_arbitrary_bytes_never_raises(tmp_path_factory, raw, fmt, gzippe
     import gzip
 
     from cleaners.config import InputOptions
-    from cleaners.inputs import BadInput, InputDocument, read_documents
+    from cleaners.inputs.files import BadInput, InputDocument, read_documents
 
     path = tmp_path_factory.mktemp("fuzz") / ("input.bin.gz" if gzipped else "input.bin")
     path.write_bytes(gzip.compress(raw, mtime=0) if gzipped else raw)

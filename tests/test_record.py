@@ -46,7 +46,7 @@ def test_cleaning_twice_gives_identical_text_removals_and_edits():
 
 def test_seed_run_records_match_a_direct_call(seed_run):
     """The flow adds orchestration, not behaviour: same content as calling the pipeline."""
-    from cleaners.batch import merge_profiles, profile_shard
+    from cleaners.run.shards import merge_profiles, profile_shard
 
     config = CleanConfig()
     paths = sorted(SEEDS.glob("*.txt"))
@@ -71,8 +71,8 @@ def test_a_manifest_that_does_not_add_up_fails_the_run():
     """A lost document (the scan found more than the shards account for) is an error, not a smaller count."""
     import pytest
 
-    from cleaners.batch import ShardSummary
-    from cleaners.manifest import build_manifest
+    from cleaners.run.shards import ShardSummary
+    from cleaners.run.manifest import build_manifest
 
     shard = ShardSummary(index=0, file="documents-00000.jsonl", records=2, inputs=3, rejects=[{"reason": "empty"}])
     common = dict(

@@ -1,7 +1,7 @@
 """Every kind of bad input, as a real file on disk, ends as a reject with its reason.
 
 One table: the file, the config it is read with, and the reason expected. Each case is
-cleaned as a flow task cleans a shard (``cleaners.batch.clean_shard``), together with a
+cleaned as a flow task cleans a shard (``cleaners.run.shards.clean_shard``), together with a
 good document, which must still come out as a record: one bad input never costs another.
 """
 
@@ -15,7 +15,7 @@ from typing import Callable
 
 import pytest
 
-from cleaners import batch
+from cleaners.run import shards as batch
 from cleaners.config import CleanConfig
 from cleaners.pipeline import RunInfo
 

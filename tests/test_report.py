@@ -1,4 +1,4 @@
-"""The review report (cleaners/report.py): what a reviewer sees must match the run folder.
+"""The review report (cleaners/run/report.py): what a reviewer sees must match the run folder.
 
 The seeds run (``seed_run``) checks the summary and the embedded data against the real
 flow's output; small hand-made run folders check the edge cases (unreadable sources,
@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.decode import decode_bytes
+from cleaners.inputs.decode import decode_bytes
 from cleaners.record import CATEGORIES
-from cleaners.report import (
+from cleaners.run.report import (
     PAGE_SIZE,
     ReportError,
     cleaned_pieces,
@@ -256,7 +256,7 @@ def test_a_broken_manifest_is_a_report_error_not_a_traceback(manifest, tmp_path)
 
 def test_report_out_may_name_a_folder(seed_run, tmp_path):
     """--out naming an existing folder wrote a file called '<folder>.tmp-…' inside it."""
-    from cleaners.report import write_report
+    from cleaners.run.report import write_report
 
     target = write_report(seed_run["run_dir"], tmp_path)
     assert target == str(tmp_path / "report.html") and [p.name for p in tmp_path.iterdir()] == ["report.html"]
@@ -398,9 +398,10 @@ def test_a_large_jsonl_file_is_read_once_for_all_its_records(tmp_path, monkeypat
     47 s; 10,000 would take half an hour). Records come in file order, so one forward
     reader serves them all, across shard files; a member the reader has passed opens the
     file again."""
-    from cleaners import batch, report
+    from cleaners.run import shards as batch
+    from cleaners.run import report
     from cleaners.config import CleanConfig
-    from cleaners.inputs import read_documents
+    from cleaners.inputs.files import read_documents
     from cleaners.pipeline import RunInfo
     from tests.conftest import SEEDS
 

@@ -61,7 +61,7 @@ def test_storage_errors_are_retried_and_lose_nothing(prefect_server, flaky_sourc
 
 
 def test_a_cleaning_error_is_a_reject_not_a_retry(prefect_server, flaky_source, tmp_path, monkeypatch):
-    from cleaners import batch
+    from cleaners.run import shards as batch
     from flows.clean_corpus import clean_corpus
 
     real = batch.clean_document

@@ -81,7 +81,7 @@ def no_network(monkeypatch):
 
 def test_cleaning_makes_no_network_calls(no_network):
     from cleaners.config import CleanConfig
-    from cleaners.extract import extract_html
+    from cleaners.inputs.extract import extract_html
     from cleaners.pipeline import InputDocument, RunInfo, clean_document
     from cleaners.record import Record
 

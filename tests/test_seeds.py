@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from cleaners.decode import decode_bytes
+from cleaners.inputs.decode import decode_bytes
 
 from .conftest import SEEDS
 

@@ -1,4 +1,4 @@
-"""The steps' one shape (cleaners/steps.py): what clean_text runs, what each step says it
+"""The steps' one shape (cleaners/steps/__init__.py): what clean_text runs, what each step says it
 changed, per-step counts and timings, and the config leaving steps out. On the seeds."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from cleaners.config import CleanConfig
 from cleaners.pipeline import InputDocument, RunInfo, clean_document, clean_text
 from cleaners.record import Record
 from cleaners.steps import StepContext, StepStats, configured_steps
-from cleaners.textmap import TrackedText
+from cleaners.tracked_text import TrackedText
 
 from .conftest import SEEDS
 

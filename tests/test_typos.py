@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from cleaners.config import TypoOptions
-from cleaners.corpus import CorpusProfile
-from cleaners.textmap import TrackedText
-from cleaners.typos import _other_form, english_lexicon, repair_typos
+from cleaners.steps.run_profile import CorpusProfile
+from cleaners.tracked_text import TrackedText
+from cleaners.steps.typos import _other_form, english_lexicon, repair_typos
 
 
 def edits(text: str, profile: CorpusProfile | None = None) -> list[tuple[str, str, str]]:
@@ -85,7 +85,7 @@ def test_plain_misspellings_and_run_togethers_are_still_fixed():
 
 def test_a_dash_between_capitalised_words_ends_a_name():
     # A comment header "Kean — July 17th, 2012" pairs no name with the month.
-    from cleaners.corpus import capitalised_runs
+    from cleaners.steps.run_profile import capitalised_runs
 
     assert list(capitalised_runs("Kean — July 17th, 2012, 7:05 pm")) == []
     assert list(capitalised_runs("Jean-Paul Sartre wrote")) == [("Jean", "Paul"), ("Paul", "Sartre")]  # a hyphen joins

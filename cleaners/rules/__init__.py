@@ -46,7 +46,7 @@ class CategoryRules:
     colour: str
     #: Its place among the categories with phrase rules (``phrase_order``, ascending): the
     #: first category whose rule matches a line decides. None: no ``[[phrase]]`` rules (a
-    #: structural category, decided in ``cleaners/boilerplate.py``).
+    #: structural category, decided in ``cleaners/steps/boilerplate.py``).
     phrase_order: int | None
 
 

@@ -23,16 +23,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, Protocol, TypeVar
 
-from .boilerplate import NOT_A_HEADING_END, SecondOpinion, TemplateCheck, classify_blocks, rulebook, split_blocks
-from .config import BoilerplateOptions, CleanConfig, EncodingOptions, LanguageOptions, SpacingOptions, TypoOptions
-from .corpus import CorpusProfile
-from .encoding import renormalise, repair_encoding
-from .language import detect_language, move_to
-from .pieces import kept_spans
-from .record import Edit, Language, Removal
-from .spacing import normalise_spacing
-from .textmap import TrackedText
-from .typos import repair_typos
+from cleaners.steps.boilerplate import NOT_A_HEADING_END, SecondOpinion, TemplateCheck, classify_blocks, rulebook, split_blocks
+from cleaners.config import BoilerplateOptions, CleanConfig, EncodingOptions, LanguageOptions, SpacingOptions, TypoOptions
+from cleaners.steps.run_profile import CorpusProfile
+from cleaners.steps.encoding import renormalise, repair_encoding
+from cleaners.steps.language import detect_language, move_to
+from cleaners.steps.pieces import kept_spans
+from cleaners.record import Edit, Language, Removal
+from cleaners.steps.spacing import normalise_spacing
+from cleaners.tracked_text import TrackedText
+from cleaners.steps.typos import repair_typos
 
 #: Kept blocks are joined with one blank line: one paragraph per block in the output.
 PARAGRAPH_SEPARATOR = "\n\n"

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 import fsspec
 from fsspec.core import url_to_fs
 
-from .inputs import NOT_GZIPPED, SUFFIX_FORMATS
+from cleaners.inputs.files import NOT_GZIPPED, SUFFIX_FORMATS
 
 #: File name endings read as inputs when a folder is given (globs may select anything):
 #: each format's endings, and the same gzipped (but Parquet's).

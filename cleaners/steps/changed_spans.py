@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Iterable, Iterator, Sequence
 
-from .record import Edit
-from .textmap import Change, TrackedText
+from cleaners.record import Edit
+from cleaners.tracked_text import Change, TrackedText
 
 
 @dataclass(frozen=True)

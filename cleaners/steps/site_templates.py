@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .rules import load_rules
+from cleaners.rules import load_rules
 
 _WORD_RUN = re.compile(r"\w+")
 

@@ -17,7 +17,7 @@ from itertools import compress
 from operator import and_
 from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
-from .templates import document_keys, line_key, template_detail
+from cleaners.steps.site_templates import document_keys, line_key, template_detail
 
 #: A word: letters, with inner apostrophes ("Biden’s" is one token).
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")

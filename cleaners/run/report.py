@@ -8,7 +8,7 @@ was removed and the cleaned text beside it.
 
 Design constraints, and how they are met:
 
-* **Self-contained**: inline CSS and JS (kept in ``cleaners/report_assets/``, package data,
+* **Self-contained**: inline CSS and JS (kept in ``cleaners/run/report_assets/``, package data,
   and inlined into each page), no network, no external assets; a reviewer can mail the
   file or open it from a share.
 * **Usable at 10,000 documents**: per-document data is one JSON block rendered lazily,
@@ -43,13 +43,13 @@ from urllib.parse import urlsplit
 
 import fsspec
 
-from .config import CleanConfig, InputOptions
-from .decode import RejectInput
-from .inputs import BadInput, InputDocument, Part, read_documents
-from .pipeline import decode_document
-from .storage import file_sha256, join, write_atomic
-from .record import CATEGORIES, EditKind
-from .rules import categories
+from cleaners.config import CleanConfig, InputOptions
+from cleaners.inputs.decode import RejectInput
+from cleaners.inputs.files import BadInput, InputDocument, Part, read_documents
+from cleaners.pipeline import decode_document
+from cleaners.run.storage import file_sha256, join, write_atomic
+from cleaners.record import CATEGORIES, EditKind
+from cleaners.rules import categories
 
 #: Documents rendered per page: enough to scroll through, small enough to render at once.
 PAGE_SIZE = 50
@@ -616,9 +616,9 @@ def _script_json(payload: dict) -> str:
 
 @lru_cache(maxsize=None)
 def _asset(name: str) -> str:
-    """The page's stylesheet or script, package data in ``cleaners/report_assets/`` (inlined:
+    """The page's stylesheet or script, package data in ``cleaners/run/report_assets/`` (inlined:
     the page stays self-contained)."""
-    return resources.files("cleaners.report_assets").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("cleaners.run.report_assets").joinpath(name).read_text(encoding="utf-8")
 
 
 def _category_css() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .rules import load_rules
+from cleaners.rules import load_rules
 
 
 @lru_cache(maxsize=None)

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .edits import ProposedEdit, apply_edits
-from .record import Edit
-from .rules import load_rules
-from .textmap import TrackedText
+from cleaners.steps.changed_spans import ProposedEdit, apply_edits
+from cleaners.record import Edit
+from cleaners.rules import load_rules
+from cleaners.tracked_text import TrackedText
 
 
 @dataclass(frozen=True)

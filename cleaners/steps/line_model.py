@@ -32,9 +32,9 @@ from itertools import accumulate, chain
 from importlib import resources
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .rules import load_rules
-from .stopwords import all_stoplists
-from .templates import normalised_line
+from cleaners.rules import load_rules
+from cleaners.steps.stopwords import all_stoplists
+from cleaners.steps.site_templates import normalised_line
 
 _TOKEN = re.compile(r"\w+")
 #: Scripts written without spaces between words (Han, kana): about two characters a word.

@@ -1,4 +1,4 @@
-"""An exact, faster re-implementation of langdetect's detection, for :mod:`cleaners.language`.
+"""An exact, faster re-implementation of langdetect's detection, for :mod:`cleaners.steps.language`.
 
 Mirrors ``langdetect`` **1.0.9** (``langdetect/detector.py`` and ``langdetect/utils/ngram.py``):
 ``Detector.append``, ``cleaning_text``, ``_extract_ngrams`` and ``_detect_block``. Given the

@@ -39,8 +39,8 @@ from typing import IO, Any, Callable, Iterator
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from . import gzindex
-from .config import InputFields, InputOptions
+from cleaners.inputs import gzindex
+from cleaners.config import InputFields, InputOptions
 
 #: Formats of one document per file, and formats of many documents per file.
 DOCUMENT_FORMATS = ("text", "html")
@@ -133,7 +133,7 @@ class Part:
     offset: int = 0  # where member ``first`` starts in the (decompressed) file: read from there
     raw_offset: int | None = None  # gzip files: where the gzip member holding it starts, if it starts one
     #: A file gzipped as one stream: the index slice to start decompressing near ``offset``
-    #: (see :mod:`cleaners.gzindex`); about 5 KB, kept out of logs.
+    #: (see :mod:`cleaners.inputs.gzindex`); about 5 KB, kept out of logs.
     gzip_index: bytes | None = field(default=None, repr=False)
 
     def holds(self, member: int | None) -> bool:
@@ -244,7 +244,7 @@ _SEEK_AID_PARTS = 3
 
 def _seek_aids(uri: str, offsets: set[int], broken: bool) -> tuple[dict[int, int], dict[int, bytes]]:
     """Where each part of a gzip file can start decompressing: the compressed offset of
-    the member it starts, or else an index slice (:mod:`cleaners.gzindex`). No index for a
+    the member it starts, or else an index slice (:mod:`cleaners.inputs.gzindex`). No index for a
     file whose stream breaks: indexed_gzip would read its cut-off end as the end. Not a
     gzip file, or not seekable: none."""
     with _open(uri) as handle:
@@ -344,7 +344,7 @@ def _seek_raw(stream: IO[bytes], part: Part) -> bool:
 
 def _indexed(stream: IO[bytes], part: Part) -> IO[bytes] | None:
     """A reader that starts decompressing at the part's access point, when it has one that
-    still fits the file (:mod:`cleaners.gzindex`)."""
+    still fits the file (:mod:`cleaners.inputs.gzindex`)."""
     if part.gzip_index is None or not stream.seekable():
         return None
     return gzindex.open_at(stream, part.gzip_index)

@@ -15,10 +15,10 @@ from functools import lru_cache
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
 
-from .config import EncodingOptions
-from .edits import ProposedEdit, apply_edits, diff_edits
-from .record import Edit
-from .textmap import TrackedText
+from cleaners.config import EncodingOptions
+from cleaners.steps.changed_spans import ProposedEdit, apply_edits, diff_edits
+from cleaners.record import Edit
+from cleaners.tracked_text import TrackedText
 
 _LINE = re.compile(r"[^\n]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")

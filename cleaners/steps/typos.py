@@ -51,12 +51,12 @@ from english_words import get_english_words_set
 from symspellpy import SymSpell, Verbosity
 from wordfreq import zipf_frequency
 
-from .config import TypoOptions
-from .corpus import CorpusProfile, is_capitalised, protected_spans, tokenise
-from .edits import ProposedEdit, apply_edits
-from .record import Edit
-from .rules import load_rules
-from .textmap import TrackedText
+from cleaners.config import TypoOptions
+from cleaners.steps.run_profile import CorpusProfile, is_capitalised, protected_spans, tokenise
+from cleaners.steps.changed_spans import ProposedEdit, apply_edits
+from cleaners.record import Edit
+from cleaners.rules import load_rules
+from cleaners.tracked_text import TrackedText
 
 
 #: Distinct tokens whose "known?" answer a lexicon remembers (some 250 bytes each, so
@@ -199,7 +199,7 @@ def _unknown_tokens(
     ``skip`` spans, not glued to a hyphen, slash or digit (compounds, codes, model names)
     nor to an apostrophe (a marked elision).
 
-    ``words`` and ``gaps`` are ``text`` split by :func:`~cleaners.corpus.tokenise`;
+    ``words`` and ``gaps`` are ``text`` split by :func:`~cleaners.steps.run_profile.tokenise`;
     neighbours (``prev``, ``next``) are words of the same line; ``knows`` tells a common
     word from a name (``beside_name``).
     """

@@ -28,8 +28,8 @@ from typing import Callable, Collection, Iterable, Sequence
 
 from fsspec.core import url_to_fs
 
-from .record import Skip
-from .storage import join, jsonl_row, write_atomic
+from cleaners.record import Skip
+from cleaners.run.storage import join, jsonl_row, write_atomic
 
 #: Reject reasons that may not recur (storage trouble, a bug fixed later): never entered.
 RETRY_REASONS = frozenset({"unreadable", "internal_error", "vanished", "extraction_timeout"})

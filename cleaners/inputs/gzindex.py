@@ -5,7 +5,7 @@ A JSONL export is usually gzipped whole: one deflate stream, in which decompress
 only start at the beginning. Without an index, the k-th of n parts decompresses the k - 1
 parts before it, so reading every part decompresses the file about n/2 times (in each of
 the run's two passes): the cost grows with the square of the file's size. (A WARC.gz holds
-one gzip member per record and needs none of this: :func:`cleaners.inputs._gzip_member_starts`.)
+one gzip member per record and needs none of this: :func:`cleaners.inputs.files._gzip_member_starts`.)
 
 An access point, as in zlib's ``zran`` example, is a deflate block boundary: its
 compressed offset and bit, its decompressed offset, and the 32 KiB of decompressed data

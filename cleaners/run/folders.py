@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 from fsspec.core import url_to_fs
 
-from .storage import join, make_dirs, write_json, write_jsonl
+from cleaners.run.storage import join, make_dirs, write_json, write_jsonl
 
 if TYPE_CHECKING:  # the pipeline's import is heavy; this module stays light
-    from .batch import ShardSummary
-    from .config import CleanConfig
-    from .ledger import Plan
-    from .pipeline import RunInfo
+    from cleaners.run.shards import ShardSummary
+    from cleaners.config import CleanConfig
+    from cleaners.run.ledger import Plan
+    from cleaners.pipeline import RunInfo
 
 INTENT = "run.json"
 MANIFEST = "manifest.json"
@@ -106,7 +106,7 @@ def remove_stale_shards(run_dir: str, parts_dir: str, run_id: str, shards: int) 
     A resumed run whose inputs changed since it was killed may plan fewer shards than the
     first attempt committed; those files would otherwise hold documents twice.
     """
-    from .batch import shard_file_name  # batch imports the pipeline; keep this module light
+    from cleaners.run.shards import shard_file_name  # batch imports the pipeline; keep this module light
 
     removed = 0
     fs, root = url_to_fs(run_dir)
@@ -153,7 +153,7 @@ def open_run(
     A killed run started with the same parameters (sources, config, shard size, ``full``,
     ledger, version) is resumed: same id and folder, its temporary files removed. Returns
     the context and how many temporary files were removed."""
-    from .pipeline import RunInfo
+    from cleaners.pipeline import RunInfo
 
     params = {"sources": sources, "config_hash": config.config_hash(), "shard_size": shard_size, "full": full, "ledger": ledger, "version": version}
     resumed = find_resumable(output, params)
@@ -161,7 +161,7 @@ def open_run(
     if resumed is not None:
         run_id, run_dir, started_at = resumed.run_id, resumed.uri, resumed.intent["started_at"]
         flow_run_ids = resumed.intent["flow_run_ids"] + [flow_run_id]
-        from .ledger import parts_location
+        from cleaners.run.ledger import parts_location
 
         left = remove_temporary_files(run_dir) + remove_temporary_files(parts_location(ledger))
     else:
@@ -180,8 +180,8 @@ def finish_run(
     """Write ``rejects.jsonl`` and then ``manifest.json`` (a folder with a manifest is a
     complete run); returns the manifest. A resumed run first drops shard files its new
     plan no longer has."""
-    from . import manifest as manifest_mod
-    from .ledger import parts_location
+    from cleaners.run import manifest as manifest_mod
+    from cleaners.run.ledger import parts_location
 
     if run.resumed:
         remove_stale_shards(run.run_dir, parts_location(run.ledger), run.run_id, len(summaries))

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 
-from .config import LanguageOptions
-from .ngrams import probabilities
-from .record import ForeignParagraph, Language
-from .rules import load_rules
-from .stopwords import stoplist
+from cleaners.config import LanguageOptions
+from cleaners.steps.langdetect_scorer import probabilities
+from cleaners.record import ForeignParagraph, Language
+from cleaners.rules import load_rules
+from cleaners.steps.stopwords import stoplist
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[^\W\d_]+")

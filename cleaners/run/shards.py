@@ -22,17 +22,17 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from fsspec.core import url_to_fs
 
-from . import ledger as ledger_mod
-from .config import CleanConfig
-from .corpus import CorpusProfile
-from .decode import RejectInput, decode_text
-from .inputs import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
-from .pipeline import RunInfo, clean_document
-from .record import Record, Reject, Skip
-from .sources import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
-from .storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
-from .templates import host_of
-from .typos import english_lexicon
+from cleaners.run import ledger as ledger_mod
+from cleaners.config import CleanConfig
+from cleaners.steps.run_profile import CorpusProfile
+from cleaners.inputs.decode import RejectInput, decode_text
+from cleaners.inputs.files import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
+from cleaners.pipeline import RunInfo, clean_document
+from cleaners.record import Record, Reject, Skip
+from cleaners.inputs.discovery import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
+from cleaners.run.storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
+from cleaners.steps.site_templates import host_of
+from cleaners.steps.typos import english_lexicon
 
 #: A document: its file, and its position inside a container file (None: the whole file).
 DocRef = tuple[str, "int | None"]

@@ -43,10 +43,10 @@ except ImportError:  # pragma: no cover  (Python 3.10)
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
-from .linemodel import Layout, LineView, count_words, score_lines
-from .pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
-from .rules import load_rules, phrase_categories
-from .templates import normalised_line
+from cleaners.steps.line_model import Layout, LineView, count_words, score_lines
+from cleaners.steps.pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
+from cleaners.rules import load_rules, phrase_categories
+from cleaners.steps.site_templates import normalised_line
 
 _WORD = re.compile(r"\w[\w'’.-]*")
 
@@ -79,7 +79,7 @@ class Block:
     evidence: bool = False
     score: float | None = None
     detail: str | None = None
-    #: Parts of a kept line removed on their own (see :mod:`cleaners.pieces`), in order.
+    #: Parts of a kept line removed on their own (see :mod:`cleaners.steps.pieces`), in order.
     cuts: list[Cut] = field(default_factory=list)
 
     def assign(self, category: str, rule: str, evidence: bool = False) -> None:
@@ -376,7 +376,7 @@ def _item_literals(op: Any, arg: Any) -> set[str] | None:
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
-    """Lines the run has seen on most pages of this site (see :mod:`cleaners.templates`)."""
+    """Lines the run has seen on most pages of this site (see :mod:`cleaners.steps.site_templates`)."""
     for block in blocks:
         if block.category is None and (detail := templates(block.text)) is not None:
             block.assign("navigation", "navigation.site_template", evidence=True)

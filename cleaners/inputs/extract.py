@@ -1,7 +1,7 @@
 """HTML inputs: article extraction with metadata, after decoding and before the text cleaners.
 
 Pure Python (no Prefect import). The bytes of a page are decoded first
-(:func:`cleaners.decode.decode_html`); :func:`extract_html` runs trafilatura on the HTML
+(:func:`cleaners.inputs.decode.decode_html`); :func:`extract_html` runs trafilatura on the HTML
 text and returns an :class:`Extraction` (text, which extractor produced it, metadata,
 notes). The settings are data (:data:`TRAFILATURA_SETTINGS`, :data:`DATE_PARAMS`),
 separate from the logic.
@@ -83,7 +83,7 @@ MAX_DOCUMENTS_PER_WORKER = 1000
 WORKER_START_TIMEOUT = 60.0
 
 #: Directory holding the ``cleaners`` package (put on the worker's PYTHONPATH).
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 MetadataValue = Union[str, list[str], None]
 
@@ -284,7 +284,7 @@ def _run_here(fn: ExtractFn, html: str, url: str | None) -> Extraction:
 # ----------------------------------------------------------------------------- worker process
 
 #: The child runs this; it imports this module by name (never the parent's ``__main__``).
-_WORKER_CODE = "import sys; from cleaners.extract import _serve; _serve(int(sys.argv[1]), int(sys.argv[2]))"
+_WORKER_CODE = "import sys; from cleaners.inputs.extract import _serve; _serve(int(sys.argv[1]), int(sys.argv[2]))"
 
 
 def _serve(read_fd: int, write_fd: int) -> None:

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from . import __version__
-from .batch import ShardSummary
+from cleaners import __version__
+from cleaners.run.shards import ShardSummary
 
 
 #: How many of the most frequent removal rules the manifest and summaries list.

@@ -1,0 +1,1 @@
+"""Reading inputs: finding files (discovery), reading them into documents (files: text, HTML, JSONL, tables, web archives; gzindex: seeking in gzip), decoding bytes to text (decode) and extracting an HTML page's article (extract)."""

@@ -1,2 +1,0 @@
-"""The review report's stylesheet and script (``report.css``, ``report.js``): package data
-that :mod:`cleaners.report` inlines into every page, so the page stays one self-contained file."""

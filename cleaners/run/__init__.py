@@ -1,0 +1,1 @@
+"""A run's machinery around the cleaning: shards (what one task does), the ledger of incremental runs, run folders (open, resume, finish), the manifest, atomic storage, and the review page (report)."""
