@@ -11,7 +11,7 @@ on quantile-binned features with Newton leaf values: no sampling, no random stat
 * **Weight**: a line's tokens over its page's tokens, so every page counts the same, as in
   the AEB metric (precision and recall are per-page means).
 * **Word table** (``words`` in the JSON): each word's junk log-odds over the pages it is
-  on (``linemodel.word_table``). The trees learn from *out-of-fold* word features: a page's
+  on (``line_model.word_table``). The trees learn from *out-of-fold* word features: a page's
   lines are scored with the table of the other half of the training pages, so the trees
   see how much a table trusts words it did not learn from that very page.
 * **Fingerprint** (``rules_fingerprint`` in the JSON): a hash of what the rules made of the

@@ -38,7 +38,7 @@ from cleaners.steps.site_templates import host_of
 from cleaners.tracked_text import TrackedText
 
 # PARAGRAPH_SEPARATOR, InputDocument and StepStats are here for the callers that import them from this module.
-__all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "Decoded", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document"]
+__all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "DecodedDocument", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document"]
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def clean_text(
 
 
 @dataclass(frozen=True)
-class Decoded:
+class DecodedDocument:
     """The text a document's offsets point into, and how it was obtained from the bytes."""
 
     text: str
@@ -122,14 +122,14 @@ class Decoded:
     overruled_charset: str | None = None  # HTML only: see decode.decode_html
 
 
-def decode_document(doc: InputDocument, config: CleanConfig) -> Decoded:
+def decode_document(doc: InputDocument, config: CleanConfig) -> DecodedDocument:
     """Bytes to text: decoding for scraped text, decoding then extraction for HTML.
 
     Raises :class:`RejectInput` with the reason when the document cannot become text.
     """
     if doc.format != "html":
         decoded = decode_text(doc.raw, doc.from_string)
-        return Decoded(decoded.text, decoded.encoding)
+        return DecodedDocument(decoded.text, decoded.encoding)
     if not doc.raw.strip():
         raise RejectInput("empty", "the page has no content")
     page = decode_page(doc.raw, doc.content_type, doc.from_string)
@@ -139,7 +139,7 @@ def decode_document(doc: InputDocument, config: CleanConfig) -> Decoded:
         raise RejectInput(getattr(exc, "reason", "extraction_failed"), str(exc)) from exc
     if not extraction.text.strip():
         raise RejectInput("no_article", "trafilatura found no article text in the page" + "".join(f"; {n}" for n in extraction.notes))
-    return Decoded(extraction.text, page.encoding, extraction, page.overruled_charset)
+    return DecodedDocument(extraction.text, page.encoding, extraction, page.overruled_charset)
 
 
 def _metadata_of(extraction: Extraction | None) -> Metadata | None:

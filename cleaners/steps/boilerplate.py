@@ -23,7 +23,7 @@ The article body itself (long sentence-like lines) is only removed by phrase rul
 allow long lines or by a region bridge in the tail: removing article text is worse than
 leaving junk.
 
-After the rules, the line model (``linemodel.py``) removes unassigned lines it is confident
+After the rules, the line model (``line_model.py``) removes unassigned lines it is confident
 are junk. For HTML, a second extractor's article for the same page is a second opinion
 (:class:`SecondOpinion`): a line it leaves out goes on weaker doubt from the model.
 """

@@ -3,7 +3,7 @@
 langdetect samples n-grams at random: without a fixed seed the same text can get different
 answers on different runs. It also costs about 30 ms per 5 KB, so only a prefix of the
 cleaned text is used; a few thousand characters are plenty to identify a language.
-Detection runs through :mod:`.ngrams`, an exact copy of langdetect's algorithm on its own
+Detection runs through :mod:`.langdetect_scorer`, an exact copy of langdetect's algorithm on its own
 profiles (same languages, same probabilities to the last bit) at under half the cost.
 
 Paragraphs in another language (a quoted statement, a bilingual page) are flagged, not
@@ -27,7 +27,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def _detect(text: str, options: LanguageOptions) -> tuple[str | None, float]:
     """Code and rounded probability of the most probable language of the text's prefix, as a
-    fresh langdetect detector seeded with ``options.seed`` gives them (:mod:`.ngrams` is an
+    fresh langdetect detector seeded with ``options.seed`` gives them (:mod:`.langdetect_scorer` is an
     exact, faster copy of its algorithm); ``(None, 0.0)`` when nothing is detected."""
     found = probabilities(text[: options.prefix_chars], options.seed)
     if not found:
