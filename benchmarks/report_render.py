@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners import storage  # noqa: E402
 from cleaners.run import shards as batch
+from cleaners.run.folders import RunContext
 from cleaners.config import load_config  # noqa: E402
 from cleaners.pipeline import RunInfo  # noqa: E402
 from cleaners.run.report import write_report  # noqa: E402
@@ -46,7 +47,7 @@ def seed_records(run_dir: Path | None, scratch: Path) -> list[dict]:
         run_dir = scratch / "seeds-run"
         storage.make_dirs(str(run_dir))
         run = RunInfo(load_config(None).config_hash(), None, "2024-01-01T00:00:00+00:00")
-        batch.clean_shard(0, seeds, str(run_dir), load_config(None), run, profile)
+        batch.clean_shard(0, seeds, RunContext.direct(str(run_dir), load_config(None), run), profile)
     lines = [line for shard in sorted(run_dir.glob("documents-*.jsonl")) for line in shard.read_text(encoding="utf-8").splitlines()]
     return [json.loads(line) for line in lines if line.strip()]
 

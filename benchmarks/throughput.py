@@ -118,6 +118,7 @@ def run_trafilatura(corpus: str) -> None:
 
 def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> None:
     from cleaners.run import shards as batch
+    from cleaners.run.folders import RunContext
     from cleaners.config import CleanConfig
     from cleaners.pipeline import RunInfo
     from cleaners.inputs.discovery import discover, uris
@@ -138,7 +139,7 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
     documents = [(uri, member) for scan in scans for uri, member, _ in scan.documents]
     for i, group in enumerate(batch.group_refs(documents, shard_size)):
         seek = batch.seek_points(group, parts)
-        batch.clean_shard(i, group, out, config, run, profile, os.path.join(out, "ledger"), "loop", seek=seek)
+        batch.clean_shard(i, group, RunContext.direct(out, config, run, os.path.join(out, "ledger"), "loop"), profile, seek=seek)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile_to)

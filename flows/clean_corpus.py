@@ -125,9 +125,7 @@ def share_profile_task(profile: Opaque) -> Opaque:
 
 @task(name="clean-shard", cache_policy=NO_CACHE, **storage_retries)
 def clean_shard_task(index: int, refs: Opaque, run: RunContext, profile: Opaque, seek: dict[str, batch.Part]) -> batch.ShardSummary:
-    return batch.clean_shard(
-        index, refs.value, run.run_dir, run.config, run.info, profile.value, run.ledger, run.run_id, _document_counter(index), seek
-    )
+    return batch.clean_shard(index, refs.value, run, profile.value, _document_counter(index), seek)
 
 
 def _document_counter(index: int) -> Callable[[bool], None] | None:

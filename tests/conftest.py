@@ -82,6 +82,7 @@ def seed_records(tmp_path_factory) -> dict[str, dict]:
     """The seeds cleaned without Prefect, as the flow's tasks clean them (one first pass over
     all of them for the run profile, then the cleaning pass), by seed number ("003")."""
     from cleaners.run import shards as batch
+    from cleaners.run.folders import RunContext
     from cleaners.config import CleanConfig
     from cleaners.pipeline import RunInfo
 
@@ -89,7 +90,7 @@ def seed_records(tmp_path_factory) -> dict[str, dict]:
     seeds = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
     profile = batch.profile_shard(seeds, config)
     out = tmp_path_factory.mktemp("seed-records")
-    summary = batch.clean_shard(0, seeds, str(out), config, RunInfo(config.config_hash(), processed_at="test"), profile)
+    summary = batch.clean_shard(0, seeds, RunContext.direct(str(out), config, RunInfo(config.config_hash(), processed_at="test")), profile)
     records = [json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").splitlines()]
     return {Path(r["source"]["uri"]).name[:3]: r for r in records}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from cleaners.run import shards as batch
+
+from cleaners.run.folders import RunContext
 from cleaners.steps.boilerplate import apply_rules, classify_blocks, word_count
 from cleaners.config import CleanConfig, TypoOptions
 from cleaners.steps.line_model import (
@@ -560,7 +562,7 @@ def _clean_site(tmp_path: Path, uris: list[str]) -> list[dict]:
     out = tmp_path / "out"
     out.mkdir()
     config = CleanConfig()
-    batch.clean_shard(0, uris, str(out), config, RunInfo(config.config_hash(), processed_at="test"), profile)
+    batch.clean_shard(0, uris, RunContext.direct(str(out), config, RunInfo(config.config_hash(), processed_at="test")), profile)
     return [json.loads(line) for line in (out / batch.shard_file_name(0)).read_text(encoding="utf-8").splitlines()]
 
 

@@ -22,6 +22,8 @@ import fsspec
 import pytest
 
 from cleaners.run import shards as batch
+
+from cleaners.run.folders import RunContext
 from cleaners.config import CleanConfig, InputOptions
 from cleaners.inputs.extract import extract_html
 from cleaners.inputs.files import BadInput, NotDocument, read_documents
@@ -65,7 +67,7 @@ def clean_files_skipping(paths: list[Path], tmp_path: Path, config: CleanConfig 
     """Records, rejects and the skips by reason (members that are no documents)."""
     config = config or CleanConfig()
     out = tmp_path / "run"
-    summary = batch.clean_shard(0, [str(p) for p in paths], str(out), config, RunInfo(config.config_hash(), processed_at="test"))
+    summary = batch.clean_shard(0, [str(p) for p in paths], RunContext.direct(str(out), config, RunInfo(config.config_hash(), processed_at="test")))
     records = [json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").splitlines()]
     return records, summary.rejects, summary.skipped
 
@@ -287,7 +289,7 @@ def test_jsonl_lone_surrogates_and_unparseable_urls_still_give_records(tmp_path)
     profile = batch.scan_shard([str(path)]).profile  # raised ValueError: Invalid IPv6 URL
     config = CleanConfig()
     out = tmp_path / "run"
-    summary = batch.clean_shard(0, [str(path)], str(out), config, RunInfo(config.config_hash(), processed_at="t"), profile)
+    summary = batch.clean_shard(0, [str(path)], RunContext.direct(str(out), config, RunInfo(config.config_hash(), processed_at="t")), profile)
     assert summary.rejects == [] and summary.records == 2
     first, second = (json.loads(line) for line in (out / summary.file).read_text(encoding="utf-8").split("\n") if line)
     assert first["text"].startswith("Café owners in Zürich are naïve, he said. \ufffd") and first["source"]["encoding"] == "string"
@@ -410,7 +412,7 @@ def test_records_holding_unicode_line_separators_stay_one_line_each(tmp_path):
     path.write_text("Menu\u2028Home\x85\n" + "\n\n".join(ARTICLE) + "\u2029", encoding="utf-8")
     out = tmp_path / "run"
     config = CleanConfig()
-    summary = batch.clean_shard(0, [str(path)], str(out), config, RunInfo(config.config_hash(), processed_at="t"))
+    summary = batch.clean_shard(0, [str(path)], RunContext.direct(str(out), config, RunInfo(config.config_hash(), processed_at="t")))
     lines = (out / summary.file).read_text(encoding="utf-8").splitlines()
     (record,) = [json.loads(line) for line in lines]
     assert {e["before"] for e in record["edits"]} >= {"\u2028", "\u2029"}
@@ -578,8 +580,8 @@ def test_a_shard_that_ends_inside_a_container_cleans_only_its_own_members(tmp_pa
     config = CleanConfig(limits={"max_bytes": SPLIT_MAX_BYTES})
     run = RunInfo(config.config_hash(), processed_at="test")
     refs = [(str(path), i.member) for i in read_documents(str(path), config.input, SPLIT_MAX_BYTES)]
-    whole = batch.clean_shard(0, refs, str(tmp_path / "one"), config, run)
-    summaries = [batch.clean_shard(i, group, str(tmp_path / "parts"), config, run) for i, group in enumerate(batch.group_refs(refs, 5))]
+    whole = batch.clean_shard(0, refs, RunContext.direct(str(tmp_path / "one"), config, run))
+    summaries = [batch.clean_shard(i, group, RunContext.direct(str(tmp_path / "parts"), config, run)) for i, group in enumerate(batch.group_refs(refs, 5))]
     assert [s.inputs for s in summaries] == [5, 5, 5, 1]
     texts = [(tmp_path / "parts" / s.file).read_text(encoding="utf-8") for s in summaries]
     assert "".join(texts) == (tmp_path / "one" / whole.file).read_text(encoding="utf-8")
@@ -807,11 +809,11 @@ def test_a_clean_shard_inside_a_plain_container_reads_from_its_parts_offset(tmp_
     last = batch.group_refs(refs, 5)[-2:]  # shards starting inside the third and fourth parts
     seeks = [batch.seek_points(group, parts) for group in last]
     assert [s[str(path)].first for s in seeks] == [10, 15]  # shards from rows 13 and 18
-    before = [batch.clean_shard(i, g, str(tmp_path / "a"), config, run, seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
+    before = [batch.clean_shard(i, g, RunContext.direct(str(tmp_path / "a"), config, run), seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
     data = path.read_bytes()
     start = seeks[0][str(path)].offset
     path.write_bytes(b"\n" * start + data[start:])
-    after = [batch.clean_shard(i, g, str(tmp_path / "b"), config, run, seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
+    after = [batch.clean_shard(i, g, RunContext.direct(str(tmp_path / "b"), config, run), seek=s) for i, (g, s) in enumerate(zip(last, seeks))]
     assert [(tmp_path / "b" / s.file).read_text() for s in after] == [(tmp_path / "a" / s.file).read_text() for s in before]
     assert [s.rejects for s in after] == [s.rejects for s in before] and sum(s.inputs for s in after) == 6
 

@@ -16,6 +16,8 @@ from typing import Callable
 import pytest
 
 from cleaners.run import shards as batch
+
+from cleaners.run.folders import RunContext
 from cleaners.config import CleanConfig
 from cleaners.pipeline import RunInfo
 
@@ -100,7 +102,7 @@ def test_bad_input_is_a_reject_and_the_good_document_survives(case, tmp_path):
     good.write_bytes(GOOD.read_bytes())
     config = CleanConfig.model_validate(overrides)
     run = RunInfo(config.config_hash(), processed_at="test")
-    summary = batch.clean_shard(0, [str(bad), str(good)], str(tmp_path / "run"), config, run)
+    summary = batch.clean_shard(0, [str(bad), str(good)], RunContext.direct(str(tmp_path / "run"), config, run))
     records = [json.loads(line) for line in (tmp_path / "run" / summary.file).read_text(encoding="utf-8").splitlines()]
     good_records = [r for r in records if r["source"]["uri"] == str(good)]
     if case != "unwanted language":  # the good document is English too
@@ -115,6 +117,6 @@ def test_bad_input_is_a_reject_and_the_good_document_survives(case, tmp_path):
 
 def test_a_missing_file_is_an_unreadable_reject(tmp_path):
     config = CleanConfig()
-    summary = batch.clean_shard(0, [str(tmp_path / "gone.txt")], str(tmp_path / "run"), config, RunInfo(config.config_hash()))
+    summary = batch.clean_shard(0, [str(tmp_path / "gone.txt")], RunContext.direct(str(tmp_path / "run"), config, RunInfo(config.config_hash())))
     (reject,) = summary.rejects
     assert reject["reason"] == "unreadable" and "FileNotFoundError" in reject["message"]

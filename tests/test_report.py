@@ -399,6 +399,7 @@ def test_a_large_jsonl_file_is_read_once_for_all_its_records(tmp_path, monkeypat
     reader serves them all, across shard files; a member the reader has passed opens the
     file again."""
     from cleaners.run import shards as batch
+    from cleaners.run.folders import RunContext
     from cleaners.run import report
     from cleaners.config import CleanConfig
     from cleaners.inputs.files import read_documents
@@ -412,7 +413,7 @@ def test_a_large_jsonl_file_is_read_once_for_all_its_records(tmp_path, monkeypat
     run = tmp_path / "run"
     refs = [(str(path), i.member) for i in read_documents(str(path), config.input, config.limits.max_bytes)]
     for index, group in enumerate(batch.group_refs(refs, 10)):
-        batch.clean_shard(index, group, str(run), config, RunInfo(config.config_hash(), processed_at="test"))
+        batch.clean_shard(index, group, RunContext.direct(str(run), config, RunInfo(config.config_hash(), processed_at="test")))
     opened: list[int] = []
     monkeypatch.setattr(report, "read_documents", lambda uri, options, limit, part=None: opened.append(part.first) or read_documents(uri, options, limit, part))
     entries, _, figures = report.collect(run, config)

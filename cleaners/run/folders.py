@@ -129,15 +129,25 @@ class RunContext:
     """One run: its folder, its ledger, its validated config and the metadata stamped on
     its records. Tasks take this one value instead of the same five parameters each."""
 
-    run_id: str
+    run_id: str | None
     run_dir: str
-    ledger: str
+    ledger: str | None  # None: shards are not entered in a ledger (a direct call)
     config: "CleanConfig"
     info: "RunInfo"
-    sources: list[str]
-    started_at: str
+    sources: list[str] = field(default_factory=list)
+    started_at: str | None = None
     flow_run_ids: list[str] = field(default_factory=list)
     resumed: bool = False  # the folder of a killed run with the same parameters, taken over
+
+    @classmethod
+    def direct(cls, run_dir: str, config: "CleanConfig", info: "RunInfo | None" = None, ledger: str | None = None, run_id: str | None = None) -> "RunContext":
+        """A context for cleaning shards from Python into ``run_dir`` without the flow (a
+        notebook, a benchmark, a test): no ledger unless one is named with a ``run_id``."""
+        if info is None:
+            from cleaners.pipeline import RunInfo
+
+            info = RunInfo(config.config_hash())
+        return cls(run_id, run_dir, ledger, config, info)
 
 
 def run_id_for(started: datetime, flow_run_id: str) -> str:

@@ -28,6 +28,7 @@ from cleaners.steps.run_profile import CorpusProfile
 from cleaners.inputs.decode import RejectInput, decode_text
 from cleaners.inputs.files import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
 from cleaners.pipeline import RunInfo, clean_document
+from cleaners.run.folders import RunContext
 from cleaners.record import Record, Reject, Skip
 from cleaners.inputs.discovery import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
 from cleaners.run.storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
@@ -313,19 +314,16 @@ def committed_shard(index: int, refs: Sequence[DocRef | str], run_dir: str, ledg
 def clean_shard(
     index: int,
     refs: Sequence[DocRef | str],
-    run_dir: str,
-    config: CleanConfig,
-    run: RunInfo,
+    context: RunContext,
     profile: CorpusProfile | None = None,
-    ledger: str | None = None,
-    run_id: str | None = None,
     on_document: Callable[[bool], None] | None = None,
     seek: dict[str, Part] | None = None,
 ) -> ShardSummary:
-    """Clean the documents of one shard into ``run_dir/documents-NNNNN.jsonl``.
+    """Clean the documents of one shard into ``<run folder>/documents-NNNNN.jsonl``.
 
     ``refs`` are :data:`DocRef` pairs, or bare URIs for every document of a file. With a
-    ``ledger`` folder (and the ``run_id``), the shard's cleaned documents are entered there
+    ledger folder in the run's ``context`` (and its run id; :meth:`RunContext.direct`
+    makes one without), the shard's cleaned documents are entered there
     once the documents file is committed: a run killed later keeps this shard. Storage
     errors (``OSError``) propagate so that the task can be retried; a cleaning error on
     one document becomes a reject. A shard an earlier attempt of the same run committed
@@ -334,6 +332,7 @@ def clean_shard(
     reject: progress inside a long shard. ``seek``: where its container files are read
     from (:func:`seek_points`; default: their start).
     """
+    run_dir, config, run, ledger, run_id = context.run_dir, context.config, context.info, context.ledger, context.run_id
     if ledger is not None and run_id is not None:
         done = committed_shard(index, refs, run_dir, ledger, run_id)
         if done is not None:
