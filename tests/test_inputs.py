@@ -513,13 +513,13 @@ def test_a_large_container_is_read_in_parts_that_give_every_member_once(tmp_path
 def test_a_part_parses_only_its_own_rows(tmp_path, monkeypatch):
     """The rows before a part are read past, not parsed, and the read stops after its last
     row: cleaning a file in k parts parses each row once, not k times."""
-    from cleaners.inputs import files as inputs
+    from cleaners.inputs import jsonl
     from cleaners.inputs.files import split_container
 
     path = many_rows_jsonl(tmp_path)
     parsed: list[int] = []
-    real = inputs._jsonl_document
-    monkeypatch.setattr(inputs, "_jsonl_document", lambda uri, number, line, offset, **kw: parsed.append(number) or real(uri, number, line, offset, **kw))
+    real = jsonl._jsonl_document
+    monkeypatch.setattr(jsonl, "_jsonl_document", lambda uri, number, line, offset, **kw: parsed.append(number) or real(uri, number, line, offset, **kw))
     parts = split_container(str(path), InputOptions(), SPLIT_MAX_BYTES, 4)
     assert parsed == []  # counting parses nothing
     second = parts[1][0]
