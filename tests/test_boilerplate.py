@@ -605,7 +605,8 @@ def test_every_phrase_pattern_that_can_match_anywhere_has_a_prefilter():
     """An unanchored pattern without needs is searched on every line of every page: one such
     rule (a cased symbol such as "ⓒ" in an alternative, which no lowercase substring test can
     stand for) made the phrase pass measurably slower. Anchored patterns fail fast anyway."""
-    from cleaners.steps.boilerplate import anchored_at_start, rulebook
+    from cleaners.steps.boilerplate import rulebook
+    from cleaners.steps.phrase_prefilter import anchored_at_start
 
     unfiltered = [
         f"{rule.category}.{rule.name}" for rule in rulebook("balanced").phrases
@@ -618,7 +619,8 @@ def test_the_phrase_prefilter_never_skips_a_line_its_pattern_matches():
     """The substring prefilter only saves searches that would fail: over real lines, their
     upper-case and title-case forms, and lines holding the characters that ignore-case
     patterns match to ASCII letters (K, ſ, İ, ı), every match has one of the rule's needs."""
-    from cleaners.steps.boilerplate import _first_phrase_rule, _lowered, rulebook
+    from cleaners.steps.boilerplate import _first_phrase_rule, rulebook
+    from cleaners.steps.phrase_prefilter import _lowered
 
     book = rulebook("balanced")
     lines = _bench_lines()

@@ -1,0 +1,105 @@
+"""Phrase prefilters: which phrase patterns can match a line, by a substring test.
+
+A regex search scans the whole line; a substring test is several times faster. For an
+unanchored phrase pattern, required_literals() reads off its parse tree a few literal
+strings one of which any match must contain; a line that contains none of them (compared
+lowercase) cannot match, so the pattern is not searched. This only skips searches that
+would fail: which rule matches a line is unchanged.
+
+Used by :mod:`cleaners.steps.boilerplate` (``PhraseRule.needs``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # the regex parser, to find the literal text a phrase pattern needs (see required_literals)
+    from re import _constants as _sre, _parser as _sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover  (Python 3.10)
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+
+#: Characters outside ASCII that a case-insensitive pattern matches to an ASCII letter
+#: (İ ı -> i, ſ -> s, K -> k; all of them, checked over every code point with Python 3.11's
+#: ``re``). ``str.lower`` does not map all of them to that letter, so a line holding one is
+#: searched with every pattern.
+_ODD_CASE = "\u0130\u0131\u017f\u212a"
+
+
+def _lowered(text: str) -> str | None:
+    """``text.lower()``, in which every case-insensitive match of an ASCII literal is that
+    literal in lowercase; None when that does not hold (see ``_ODD_CASE``)."""
+    if not text.isascii() and any(c in text for c in _ODD_CASE):
+        return None
+    return text.lower()
+
+
+def _is_plain(code: int) -> bool:
+    """A literal character that stays itself, lowercased, in any line it matches: ASCII
+    (which lowers without context), or uncased (matched exactly even case-insensitively)."""
+    char = chr(code)
+    return char.isascii() or char.lower() == char == char.upper()
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lowercase strings one of which (lowercased) text contains whenever ``pattern``
+    matches it; None when the pattern is anchored at the start (its search is cheap
+    already) or no such strings are found."""
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+        if parsed.state.flags & _sre.SRE_FLAG_LOCALE or _starts_anchored(parsed):
+            return None
+        found = _sequence_literals(parsed.data)
+    except Exception:  # noqa: BLE001  (a parser this code does not know: no prefilter)
+        return None
+    return tuple(sorted(s.lower() for s in found)) if found else None
+
+
+def anchored_at_start(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` starts at the start of the text (``^...``, or
+    alternatives that all begin with ``^``: the parser factors the common ``^`` out)."""
+    return _starts_anchored(_sre_parse.parse(pattern.pattern, pattern.flags))
+
+
+def _starts_anchored(parsed: Any) -> bool:
+    return parsed.data[:1] == [(_sre.AT, _sre.AT_BEGINNING)]
+
+
+def _sequence_literals(items: Any) -> set[str] | None:
+    """What a sequence of parsed regex items needs: its longest run of plain literal
+    characters, or the most selective need of one of its mandatory parts (a group, an
+    alternation whose every branch needs something, a repeat of at least one)."""
+    options: list[set[str]] = []
+    run: list[str] = []
+    for op, arg in items:
+        if op is _sre.LITERAL and _is_plain(arg):
+            run.append(chr(arg))
+            continue
+        if run:
+            options.append({"".join(run)})
+            run = []
+        inner = _item_literals(op, arg)
+        if inner:
+            options.append(inner)
+    if run:
+        options.append({"".join(run)})
+    return max(options, key=lambda strings: min(map(len, strings)), default=None)
+
+
+_REPEATS = tuple(getattr(_sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre, name))
+_ATOMIC_GROUP = getattr(_sre, "ATOMIC_GROUP", object())  # Python >= 3.11
+
+
+def _item_literals(op: Any, arg: Any) -> set[str] | None:
+    if op is _sre.SUBPATTERN:
+        return _sequence_literals(arg[-1].data)
+    if op is _sre.BRANCH:
+        branches = [_sequence_literals(branch.data) for branch in arg[1]]
+        return None if not all(branches) else set().union(*branches)  # type: ignore[arg-type]
+    if op in _REPEATS and arg[0] >= 1:
+        return _sequence_literals(arg[2].data)
+    if op is _ATOMIC_GROUP:
+        return _sequence_literals(arg.data)
+    return None  # character sets, anchors, lookarounds, backreferences: nothing needed
