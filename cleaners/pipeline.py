@@ -38,7 +38,7 @@ from cleaners.steps.site_templates import host_of
 from cleaners.tracked_text import TrackedText
 
 # PARAGRAPH_SEPARATOR, InputDocument and StepStats are here for the callers that import them from this module.
-__all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "DecodedDocument", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document"]
+__all__ = ["PARAGRAPH_SEPARATOR", "CleanResult", "DecodedDocument", "InputDocument", "RunInfo", "StepStats", "clean_document", "clean_text", "decode_document", "reject_document"]
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,15 @@ def _every_key(keys: tuple[str, ...], counts: Counter[str]) -> dict[str, int]:
     return {key: counts[key] for key in keys}
 
 
+def reject_document(doc: InputDocument, reason: str, message: str, run: RunInfo, sha256: str | None = None) -> Reject:
+    """The reject of a document that was read (its bytes hashed, as its record's id would
+    be): the one place a read document's reject is made, whatever the reason."""
+    return Reject(
+        source=doc.uri, member=doc.member, reason=reason, message=message, sha256=sha256 or hashlib.sha256(doc.raw).hexdigest(),
+        bytes=len(doc.raw), flow_run_id=run.flow_run_id,
+    )
+
+
 def clean_document(
     doc: InputDocument, config: CleanConfig, run: RunInfo, profile: CorpusProfile | None = None, *, stats: StepStats | None = None
 ) -> Record | Reject:
@@ -162,9 +171,7 @@ def clean_document(
     digest = hashlib.sha256(doc.raw).hexdigest()
 
     def reject(reason: str, message: str) -> Reject:
-        return Reject(
-            source=doc.uri, member=doc.member, reason=reason, message=message, sha256=digest, bytes=len(doc.raw), flow_run_id=run.flow_run_id
-        )
+        return reject_document(doc, reason, message, run, digest)
 
     if len(doc.raw) > config.limits.max_bytes:
         return reject("too_large", f"{len(doc.raw)} bytes is over the limit of {config.limits.max_bytes} (limits.max_bytes)")

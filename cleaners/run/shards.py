@@ -27,7 +27,7 @@ from cleaners.config import CleanConfig
 from cleaners.steps.run_profile import CorpusProfile
 from cleaners.inputs.decode import RejectInput, decode_text
 from cleaners.inputs.files import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
-from cleaners.pipeline import RunInfo, clean_document
+from cleaners.pipeline import RunInfo, clean_document, reject_document
 from cleaners.run.folders import RunContext
 from cleaners.record import Record, Reject, Skip
 from cleaners.inputs.discovery import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
@@ -224,15 +224,7 @@ def _clean_one(doc: InputDocument, config: CleanConfig, run: RunInfo, profile: C
     try:
         return clean_document(doc, config, run, profile)
     except Exception as exc:  # a bug on one document must not lose the rest of the run
-        return Reject(
-            source=doc.uri,
-            member=doc.member,
-            reason="internal_error",
-            message=f"{type(exc).__name__}: {exc}",
-            sha256=hashlib.sha256(doc.raw).hexdigest(),
-            bytes=len(doc.raw),
-            flow_run_id=run.flow_run_id,
-        )
+        return reject_document(doc, "internal_error", f"{type(exc).__name__}: {exc}", run)
 
 
 def results_for(
