@@ -2,8 +2,9 @@
 
 ftfy works line by line here: lines are where mojibake lives, and a line-sized diff keeps
 the recorded edits small and exact. ftfy's own explanation (``fix_and_explain``) names the
-fixes it applied; that name becomes the edit's ``rule``. Pure-ASCII lines without control
-characters cannot need a fix and are skipped (most of the text: this is the speed path).
+fixes it applied; that name becomes the edit's ``rule``. ftfy is called only on a line it
+could change (``_may_change``: one cheap test per fix the configured ftfy applies, most
+lines pass none of them and are skipped: this is the speed path).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from functools import lru_cache
 
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers "sloppy-windows-1252")
+from ftfy.badness import is_bad
+from ftfy.chardata import CONTROL_CHARS, DOUBLE_QUOTE_RE, HTML_ENTITY_RE, LIGATURES, SINGLE_QUOTE_RE
 
 from cleaners.config import EncodingOptions
 from cleaners.steps.changed_spans import ProposedEdit, apply_edits, diff_edits
@@ -21,7 +24,6 @@ from cleaners.record import Edit
 from cleaners.tracked_text import TrackedText
 
 _LINE = re.compile(r"[^\n]+")
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")
 
 
 # What the bytes 0x80-0xBF (UTF-8 continuation bytes) look like when decoded as
@@ -64,8 +66,46 @@ def _ftfy_config(options: EncodingOptions) -> ftfy.TextFixerConfig:
     )
 
 
-def _needs_ftfy(line: str) -> bool:
-    return not line.isascii() or _ASCII_CONTROL.search(line) is not None
+@lru_cache(maxsize=8)
+def _trigger(options: EncodingOptions) -> re.Pattern[str]:
+    """One search for the fixes that act on single characters or an entity (ftfy 6.3).
+
+    In ``ftfy.fix_and_explain`` order, with ``_ftfy_config``: ``unescape_html`` replaces only
+    matches of ``HTML_ENTITY_RE``; ``fix_c1_controls`` only U+0080-U+009F;
+    ``fix_latin_ligatures`` (if on) only the keys of ``LIGATURES``; ``uncurl_quotes`` (if on)
+    only ``SINGLE_QUOTE_RE``/``DOUBLE_QUOTE_RE``; ``fix_surrogates`` only U+D800-U+DFFF;
+    ``remove_terminal_escapes`` needs ESC and ``remove_control_chars`` deletes only the keys
+    of ``CONTROL_CHARS`` (ESC is one). ``fix_character_width`` and ``fix_line_breaks`` are off.
+    """
+    chars = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000))
+    if options.fix_latin_ligatures:
+        chars |= set(LIGATURES)
+    char_class = "".join(re.escape(chr(c)) for c in sorted(chars))
+    alternatives = [f"[{char_class}]", HTML_ENTITY_RE.pattern]
+    if options.uncurl_quotes:
+        alternatives += [SINGLE_QUOTE_RE.pattern, DOUBLE_QUOTE_RE.pattern]
+    return re.compile("|".join(alternatives))
+
+
+def _may_change(line: str, options: EncodingOptions) -> bool:
+    """Whether ``repair_encoding`` could change this line; False only when it cannot.
+
+    ``fix_and_explain`` returns its input unchanged when one pass of every fix leaves it
+    unchanged, so the line needs ftfy only if one of them could act on it: the characters
+    and entities of ``_trigger``; ``fix_encoding``, which returns ASCII text and text that
+    ftfy's ``is_bad`` (``BADNESS_RE``) does not flag as it is; the normalisation; and then
+    this module's ``LEFTOVER_MOJIBAKE``. Derived from ftfy 6.3.1 (pinned in pyproject.toml);
+    tests/test_encoding_gate.py checks it against ftfy on every bench line.
+    """
+    if _trigger(options).search(line) is not None:
+        return True
+    if line.isascii():
+        return False  # fix_encoding skips ASCII, NFC/NFKC keep it, no leftover mojibake
+    if is_bad(line):
+        return True
+    if options.normalization != "none" and not unicodedata.is_normalized(options.normalization, line):
+        return True
+    return LEFTOVER_MOJIBAKE.search(line) is not None
 
 
 def _rule_name(explanation: list | None) -> str:
@@ -82,7 +122,7 @@ def repair_encoding(tracked: TrackedText, options: EncodingOptions) -> tuple[Tra
     proposed: list[ProposedEdit] = []
     for match in _LINE.finditer(tracked.text):
         line = match.group()
-        if not _needs_ftfy(line):
+        if not _may_change(line, options):
             continue
         fixed, explanation = ftfy.fix_and_explain(line, config=config)
         rule = _rule_name(explanation)
