@@ -17,7 +17,6 @@ inputs or writing files); a document that fails to clean becomes a reject instea
 from __future__ import annotations
 
 import pickle
-from collections import Counter
 from functools import partial
 from datetime import datetime, timezone
 from typing import Annotated, Callable, Literal
@@ -38,7 +37,7 @@ from cleaners.config import CleanConfig, load_config
 from cleaners.steps.run_profile import CorpusProfile
 from cleaners.run.report import write_report
 from cleaners.run.folders import RunContext
-from cleaners.inputs.discovery import InputRef, SourceError, discover, ending_of, unsupported, uris
+from cleaners.inputs.discovery import InputRef, SourceError, count_endings, find_files, uris
 from cleaners.run.storage import AtomicWriter, join, jsonl_row
 from flows.progress import SILENT, RunProgress
 from flows.runners import as_finished, check_scheduler, running_pool, task_runner_for
@@ -286,8 +285,7 @@ def clean_corpus(
         raise SourceError("output is empty: name the folder that receives the run folder")
     ledger = ledger or ledger_mod.default_location(output)
     # before creating anything: a wrong source or scheduler leaves no trace; never the run's own output
-    inputs = discover(source, exclude=[output, ledger])
-    others = unsupported(source, exclude=[output, ledger])  # listed as skipped, not passed over in silence
+    inputs, others = find_files(source, exclude=[output, ledger])  # others: listed as skipped, not passed over in silence
     if dask_address:
         check_scheduler(dask_address)
     if not inputs:
@@ -305,7 +303,7 @@ def clean_corpus(
     summaries, work, found, skipped_sha = _clean_shards(runner, run, inputs, others, shard_size, full)
     manifest = runs.finish_run(
         run, summaries, work, found, len(inputs) + len(others), skipped_sha, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        Counter(ending_of(ref.uri) for ref in others),
+        count_endings(others),
     )
     _announce(complete=True)
     seal_ledger_task(ledger, run.run_id)  # after the manifest: a sealed run is a complete run

@@ -269,13 +269,13 @@ def _check_paths(source: List[str], out: str) -> None:
     """The mistakes a user makes with paths, caught in a second instead of after Prefect has
     started: a source that names nothing (or an unknown protocol), an empty --out (the run
     folder would go to the filesystem's root), an --out that cannot be a folder."""
-    from cleaners.inputs.discovery import INPUT_SUFFIXES, SourceError, describe_endings, discover, other_endings
+    from cleaners.inputs.discovery import INPUT_ENDINGS, SourceError, describe_endings, discover, other_endings
     from cleaners.run.storage import make_dirs
 
     if not discover(source):
         others = other_endings(source)
         found = f"{describe_endings(others)} and no input" if others else "no file (hidden files and folders are not inputs)"
-        endings = " ".join(sorted({s.removesuffix(".gz") for s in INPUT_SUFFIXES}))
+        endings = INPUT_ENDINGS
         raise SourceError(f"nothing to read under {' '.join(source)}: {found}; inputs end in {endings} (or .gz)")
     if not out.strip():
         raise SourceError("--out is empty: name the folder that receives the run folder")

@@ -64,8 +64,12 @@ def _under(path: str, folders: Sequence[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
 
 
-def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[InputRef]:
-    """All input files under ``sources`` (folders, globs or files), sorted, no repeats.
+def find_files(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> tuple[list[InputRef], list[InputRef]]:
+    """The input files under ``sources`` (folders, globs or files), and the other files of
+    the source folders (a PDF, an image: a run lists them as skipped, ``unsupported_format``,
+    rather than pass over them without a word); each sorted, no repeats. One walk of each
+    folder (a bucket of millions of files is listed once). Hidden files and folders are
+    neither; globs and single files name their inputs.
 
     ``exclude``: folders whose files are never inputs (the run's output and ledger: an output
     folder inside a source folder would otherwise be cleaned again by the next run).
@@ -75,39 +79,38 @@ def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[
     if not sources:
         raise SourceError("no source given")
     found: dict[str, InputRef] = {}
+    others: dict[str, InputRef] = {}
     for source in sources:
         if not str(source).strip():
             raise SourceError("an empty source names no file or folder (an unset variable?)")
-        for ref in _discover_one(str(source), _paths_of(exclude)):
-            found.setdefault(ref.uri, ref)
-    return sorted(found.values())
+        for ref, is_input in _discover_one(str(source), _paths_of(exclude)):
+            (found if is_input else others).setdefault(ref.uri, ref)
+    return sorted(found.values()), sorted(others.values())
+
+
+def discover(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[InputRef]:
+    """The input files under ``sources`` (see :func:`find_files`)."""
+    return find_files(sources, exclude)[0]
 
 
 def unsupported(sources: str | Sequence[str], exclude: Sequence[str] = ()) -> list[InputRef]:
-    """The files in the source folders whose ending is no input's (a PDF, an image), sorted:
-    a run lists them as skipped (``unsupported_format``) rather than pass over them without
-    a word. Hidden files and folders, and those under ``exclude``, are not counted; globs and
-    single files name their inputs already."""
-    found: dict[str, InputRef] = {}
-    excluded = _paths_of(exclude)
-    for source in [sources] if isinstance(sources, str) else sources:
-        fs, path = _filesystem(str(source))
-        if _GLOB_CHARS & set(path) or not fs.isdir(path):
-            continue
-        for name, info in sorted(fs.find(path, detail=True).items()):
-            if not name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path) and not _under(name, excluded):
-                found.setdefault(_qualified(fs, name), InputRef(_qualified(fs, name), int(info.get("size") or 0)))
-    return sorted(found.values())
+    """The files of the source folders whose ending is no input's (see :func:`find_files`)."""
+    return find_files(sources, exclude)[1]
 
 
 def ending_of(uri: str) -> str:
     return PurePosixPath(uri).suffix.lower() or "(no ending)"
 
 
+def count_endings(refs: Iterable[InputRef]) -> Counter[str]:
+    """Files by ending (".pdf": 3)."""
+    return Counter(ending_of(ref.uri) for ref in refs)
+
+
 def other_endings(sources: str | Sequence[str]) -> Counter[str]:
     """The files in the source folders that are not inputs, by ending (".pdf": 3): what a
     user who pointed at the wrong folder, or at a folder of PDFs, needs to hear."""
-    return Counter(ending_of(ref.uri) for ref in unsupported(sources))
+    return count_endings(unsupported(sources))
 
 
 def describe_endings(counts: Counter[str]) -> str:
@@ -135,7 +138,8 @@ def _filesystem(source: str) -> tuple[fsspec.AbstractFileSystem, str]:
         raise SourceError(f"cannot read {source!r}: {exc}") from exc
 
 
-def _discover_one(source: str, exclude: Sequence[str] = ()) -> Iterator[InputRef]:
+def _discover_one(source: str, exclude: Sequence[str] = ()) -> Iterator[tuple[InputRef, bool]]:
+    """Each file ``source`` names, and whether it is an input (by its ending, in a folder)."""
     fs, path = _filesystem(source)
     if _GLOB_CHARS & set(path):
         matches = fs.glob(path, detail=True)
@@ -143,16 +147,16 @@ def _discover_one(source: str, exclude: Sequence[str] = ()) -> Iterator[InputRef
             raise SourceError(f"the pattern {source!r} matches no file")
         for name, info in sorted(matches.items()):
             if info.get("type") == "file" and not _is_hidden(name):
-                yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
+                yield InputRef(_qualified(fs, name), int(info.get("size") or 0)), True
         return
     if not fs.exists(path):
         raise SourceError(f"source not found: {source!r}")
     if fs.isdir(path):
         for name, info in sorted(fs.find(path, detail=True).items()):
-            if name.lower().endswith(INPUT_SUFFIXES) and not _is_hidden(name, path) and not _under(name, exclude):
-                yield InputRef(_qualified(fs, name), int(info.get("size") or 0))
+            if not _is_hidden(name, path) and not _under(name, exclude):
+                yield InputRef(_qualified(fs, name), int(info.get("size") or 0)), name.lower().endswith(INPUT_SUFFIXES)
         return
-    yield InputRef(_qualified(fs, path), int(fs.size(path) or 0))
+    yield InputRef(_qualified(fs, path), int(fs.size(path) or 0)), True
 
 
 #: Read errors that retrying will not cure: the input becomes a reject at once. Any other
