@@ -38,7 +38,7 @@ from itertools import accumulate
 from typing import Any, Callable, Iterator
 
 from cleaners.steps.line_model import Layout, LineView, count_words, score_lines
-from cleaners.steps.phrase_prefilter import _lowered, required_literals
+from cleaners.steps.phrase_prefilter import FirstMatch, line_test, required_literals
 from cleaners.steps.pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
 from cleaners.rules import load_rules, phrase_categories
 from cleaners.steps.site_templates import normalised_line
@@ -111,15 +111,35 @@ class Rulebook:
     #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
     #: of any longer line), in rule order, so the per-line loop tests no bounds.
     by_length: tuple[tuple[PhraseRule, ...], ...] = ()
+    #: ``allowed[n]``: the same rules as bits of positions in ``phrases``, for ``matcher``.
+    allowed: tuple[int, ...] = ()
+    #: Finds the first phrase rule that matches a line (see ``first_phrase``).
+    matcher: FirstMatch | None = None
 
     def phrases_for(self, words: int) -> tuple[PhraseRule, ...]:
         """The phrase rules that may decide a line of ``words`` words, in rule order."""
         return self.by_length[min(words, len(self.by_length) - 1)]
 
+    def first_phrase(self, text: str, words: int) -> PhraseRule | None:
+        """The first phrase rule in rule order that matches a line of ``words`` words, if any."""
+        found = self.matcher.first(text, self.allowed[min(words, len(self.allowed) - 1)])  # type: ignore[union-attr]
+        return None if found is None else self.phrases[found]
+
 
 def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRule, ...], ...]:
     longest = max((rule.max_words for rule in phrases), default=0)
     return tuple(tuple(rule for rule in phrases if words <= rule.max_words) for words in range(longest + 2))
+
+
+@lru_cache(maxsize=None)
+def _holds(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """The memoised, prefiltered test of ``pattern`` on a line (see
+    :func:`cleaners.steps.phrase_prefilter.line_test`): one per pattern of the rule files."""
+    return line_test(pattern)
+
+
+def _allowed_bits(phrases: tuple[PhraseRule, ...], by_length: tuple[tuple[PhraseRule, ...], ...]) -> tuple[int, ...]:
+    return tuple(sum(1 << i for i, rule in enumerate(phrases) if rule in rules) for rules in by_length)
 
 
 @lru_cache(maxsize=4)
@@ -138,9 +158,12 @@ def rulebook(strictness: str) -> Rulebook:
                 single_line.add(f"{category}.{p['name']}")
             pattern = re.compile(p["pattern"])
             phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
+    by_length = _phrases_by_length(tuple(phrases))
     return Rulebook(
         phrases=tuple(phrases),
-        by_length=_phrases_by_length(tuple(phrases)),
+        by_length=by_length,
+        allowed=_allowed_bits(tuple(phrases), by_length),
+        matcher=FirstMatch([rule.pattern for rule in phrases], [rule.needs for rule in phrases]),
         growing=frozenset(growing),
         single_line=frozenset(single_line),
         connectors=frozenset(structure["name_connectors"]),
@@ -267,15 +290,10 @@ def _first_phrase_rule(text: str, words: int, strictness: str) -> PhraseRule | N
     """The first phrase rule that matches the line, if any.
 
     Memoised on the line: the boilerplate passes re-classify the lines the previous pass
-    kept, and a site's widgets recur from page to page; the regex searches are the cost.
+    kept, and a site's widgets recur from page to page; the regex searches are the cost
+    (one pass for most lines: see :class:`cleaners.steps.phrase_prefilter.FirstMatch`).
     """
-    lowered = _lowered(text)
-    for rule in rulebook(strictness).phrases_for(words):
-        if rule.needs is not None and lowered is not None and not any(map(lowered.__contains__, rule.needs)):
-            continue
-        if rule.pattern.search(text):
-            return rule
-    return None
+    return rulebook(strictness).first_phrase(text, words)
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
@@ -300,8 +318,9 @@ def _tweet_bodies(blocks: list[Block]) -> None:
 def _dated_lists(blocks: list[Block], pattern: re.Pattern[str], min_items: int) -> None:
     """Runs of "Headline - Month D, YYYY" lines are lists of other stories."""
     run: list[Block] = []
+    dated = _holds(pattern)
     for block in [*blocks, None]:
-        if block is not None and block.category is None and block.words <= 30 and pattern.search(block.text):
+        if block is not None and block.category is None and block.words <= 30 and dated(block.text):
             run.append(block)
             continue
         if len(run) >= min_items:
@@ -339,12 +358,13 @@ def _teaser_runs(blocks: list[Block], rules: dict[str, Any]) -> None:
 
     A bare elision ("[…]", "[...]") also closes an article's own quotation of a source, so an
     excerpt cut so counts only under a title line; a link ("Read more »") is a teaser alone."""
-    cuts = [b for b in blocks if b.category is None and b.words >= rules["teaser_min_words"] and rules["teaser_cut"].search(b.text)]
+    cut, elided = _holds(rules["teaser_cut"]), _holds(rules["teaser_elision"])
+    cuts = [b for b in blocks if b.category is None and b.words >= rules["teaser_min_words"] and cut(b.text)]
     is_cut = {b.index for b in cuts}
     teasers = []
     for block in cuts:
         titles = _teaser_titles(blocks, block, is_cut, rules)
-        if titles or not rules["teaser_elision"].search(block.text):
+        if titles or not elided(block.text):
             teasers.append((block, titles))
     if len(teasers) < rules["teaser_min_lines"]:
         return
@@ -513,8 +533,9 @@ def _repeated_headlines(
     """
     keys = [normalised_line(b.text) for b in blocks]
     counts = Counter(keys)
+    excluded = _holds(not_a_teaser)
     for block in blocks:
-        if not _open_to_teaser(block) or not 3 <= block.words <= max_words or not_a_teaser.search(block.text):
+        if not _open_to_teaser(block) or not 3 <= block.words <= max_words or excluded(block.text):
             continue
         key = keys[block.index]
         if counts[key] >= 3:
@@ -553,6 +574,10 @@ class ThreadRules:
     zero_count: re.Pattern[str]
     form: re.Pattern[str]
     markers: tuple[ThreadMarker, ...]
+    #: Finds the first marker kind a line is; ``marker_bits[n]``: the kinds a line of ``n``
+    #: words may be (the last entry: any longer line), as bits of positions in ``markers``.
+    marker_match: FirstMatch
+    marker_bits: tuple[int, ...]
 
 
 @lru_cache(maxsize=1)
@@ -562,7 +587,10 @@ def _thread_rules() -> ThreadRules:
         ThreadMarker(m["name"], re.compile(m["pattern"]), m["at"] == "before", m["strong"], m["max_words"], m.get("in_comment", False))
         for m in thread["marker"]
     )
-    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "zero_count", "form")), markers)
+    longest = max((m.max_words for m in markers), default=0)
+    bits = tuple(sum(1 << i for i, m in enumerate(markers) if not m.max_words or words <= m.max_words) for words in range(longest + 2))
+    matcher = FirstMatch([m.pattern for m in markers], [required_literals(m.pattern) for m in markers])
+    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "zero_count", "form")), markers, matcher, bits)
 
 
 class _Prose:
@@ -635,19 +663,20 @@ def _thread_heading(blocks: list[Block], body_start: int, t: dict[str, Any], rul
     follow. A "Comments" line among share buttons is a button.
     """
     tail_only = t["comment_thread_tail_only"]
-    counts = {b.index for b in blocks if rules.count.search(b.text.strip())}
+    count, zero_count, heading, form = map(_holds, (rules.count, rules.zero_count, rules.heading, rules.form))
+    counts = {b.index for b in blocks if count(b.text.strip())}
     for block in blocks[body_start + 1 :]:
         text = block.text.strip()
         short = block.words <= t["comment_marker_max_words"]
         if block.index in counts:
-            if len(counts) > 1 or rules.zero_count.search(text):
+            if len(counts) > 1 or zero_count(text):
                 continue
             if not prose.in_tail(block.index) and (tail_only or prose.before(block.index) < t["comment_count_min_prose"]):
                 continue
             kind = "count"
-        elif rules.heading.search(text):
+        elif heading(text):
             kind = "heading"
-        elif short and rules.form.search(text):
+        elif short and form(text):
             kind = "comment-form line"
         else:
             continue
@@ -658,8 +687,17 @@ def _thread_heading(blocks: list[Block], body_start: int, t: dict[str, Any], rul
 
 
 def _marker_of(block: Block, rules: ThreadRules) -> ThreadMarker | None:
-    text = block.text.strip()
-    return next((m for m in rules.markers if (not m.max_words or block.words <= m.max_words) and m.pattern.search(text)), None)
+    """The first marker kind (in rule order) the line is, if any."""
+    return _marker_of_line(block.text, block.words)
+
+
+@lru_cache(maxsize=1 << 14)
+def _marker_of_line(line: str, words: int) -> ThreadMarker | None:
+    """Memoised on the line (each boilerplate pass asks again), one prefiltered pass over
+    the marker patterns (:class:`cleaners.steps.phrase_prefilter.FirstMatch`)."""
+    rules = _thread_rules()
+    found = rules.marker_match.first(line.strip(), rules.marker_bits[min(words, len(rules.marker_bits) - 1)])
+    return None if found is None else rules.markers[found]
 
 
 def _is_comment(block: Block, marker: ThreadMarker | None, min_words: int) -> bool:
