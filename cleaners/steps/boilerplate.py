@@ -35,10 +35,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from cleaners.steps.line_model import Layout, LineView, count_words, score_lines
-from cleaners.steps.phrase_prefilter import _lowered, required_literals
+from cleaners.steps.phrase_prefilter import PatternSet, required_literals
 from cleaners.steps.pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
 from cleaners.rules import load_rules, phrase_categories
 from cleaners.steps.site_templates import normalised_line
@@ -76,6 +76,8 @@ class Block:
     detail: str | None = None
     #: Parts of a kept line removed on their own (see :mod:`cleaners.steps.pieces`), in order.
     cuts: list[Cut] = field(default_factory=list)
+    #: What the rules ask of the line's text alone (see :func:`line_facts`).
+    facts: LineFacts = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def assign(self, category: str, rule: str, evidence: bool = False) -> None:
         self.category, self.rule, self.evidence = category, rule, evidence
@@ -111,10 +113,18 @@ class Rulebook:
     #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
     #: of any longer line), in rule order, so the per-line loop tests no bounds.
     by_length: tuple[tuple[PhraseRule, ...], ...] = ()
+    #: ``allowed[n]``: the same rules as bits of their positions in ``phrases`` (and in
+    #: :func:`_pattern_set`, which starts with them).
+    allowed: tuple[int, ...] = ()
 
     def phrases_for(self, words: int) -> tuple[PhraseRule, ...]:
         """The phrase rules that may decide a line of ``words`` words, in rule order."""
         return self.by_length[min(words, len(self.by_length) - 1)]
+
+    def first_phrase(self, text: str, words: int) -> PhraseRule | None:
+        """The first phrase rule in rule order that matches a line of ``words`` words, if any."""
+        found = _pattern_set().first(text, self.allowed[min(words, len(self.allowed) - 1)])
+        return None if found is None else self.phrases[found]
 
 
 def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRule, ...], ...]:
@@ -122,10 +132,68 @@ def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRul
     return tuple(tuple(rule for rule in phrases if words <= rule.max_words) for words in range(longest + 2))
 
 
-@lru_cache(maxsize=4)
-def rulebook(strictness: str) -> Rulebook:
-    """Compile the rule files once per process and strictness level."""
-    structure = load_rules("structure")
+class LineFacts(NamedTuple):
+    """What the structural rules ask of a line's text alone, found once per line: the
+    boilerplate passes classify the same lines again (see :func:`line_facts`). A test that
+    a rule makes only of lines of some length is made only of those: some of these patterns
+    take long on a long line."""
+
+    #: The line's words, casefolded, for "the same line" (``site_templates.normalised_line``).
+    key: str
+    #: A line of 30 words or fewer that ``dated_item_pattern`` (structure.toml) finds a match in.
+    dated: bool
+    #: ``not_a_teaser_pattern`` finds a match.
+    not_a_teaser: bool
+    #: A line of ``teaser_min_words`` or more that ``teaser_cut`` of ``[lists]`` (related.toml)
+    #: finds a match in; ``teaser_elision`` too.
+    teaser_cut: bool
+    teaser_elision: bool
+    #: ``[thread]``'s ``count``, ``zero_count`` and ``heading`` (comments.toml) find a match
+    #: in the stripped line (``form``, asked of short lines only: :func:`_comment_form_line`).
+    count: bool
+    zero_count: bool
+    heading: bool
+    #: The first comment-marker kind the line is (see :func:`_marker_of`).
+    marker: ThreadMarker | None
+
+
+@lru_cache(maxsize=1 << 15)
+def line_facts(line: str, words: int) -> LineFacts:
+    """The facts of a line of ``words`` words, memoised on the line. The patterns are
+    prefiltered together (:func:`_pattern_set`): most tests cost a bit test."""
+    thread, lists = _thread_rules(), _list_rules()
+    dated_item, not_a_teaser = _structure_patterns()
+    found = _pattern_set().finder(line)
+    text = line.strip()
+    teaser_cut = words >= lists["teaser_min_words"] and found(lists["teaser_cut"], line)
+    count = found(thread.count, text)
+    return LineFacts(
+        key=normalised_line(line),
+        dated=words <= 30 and found(dated_item, line),
+        not_a_teaser=found(not_a_teaser, line),
+        teaser_cut=teaser_cut,
+        teaser_elision=teaser_cut and found(lists["teaser_elision"], line),
+        count=count,
+        zero_count=count and found(thread.zero_count, text),
+        heading=found(thread.heading, text),
+        marker=_marker_of_line(line, words),
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def _comment_form_line(text: str) -> bool:
+    """``[thread]``'s ``form`` finds a match in the (stripped) line: memoised, prefiltered."""
+    return _pattern_set().finder(text)(_thread_rules().form, text)
+
+
+def _allowed_bits(phrases: tuple[PhraseRule, ...], by_length: tuple[tuple[PhraseRule, ...], ...]) -> tuple[int, ...]:
+    return tuple(sum(1 << i for i, rule in enumerate(phrases) if rule in rules) for rules in by_length)
+
+
+@lru_cache(maxsize=1)
+def _phrase_files() -> tuple[tuple[PhraseRule, ...], frozenset[str], frozenset[str]]:
+    """The phrase rules of the category files, the growing categories and the single-line
+    rules (see :class:`Rulebook`): the same at every strictness level."""
     phrases: list[PhraseRule] = []
     growing: set[str] = set()
     single_line: set[str] = set()
@@ -138,14 +206,43 @@ def rulebook(strictness: str) -> Rulebook:
                 single_line.add(f"{category}.{p['name']}")
             pattern = re.compile(p["pattern"])
             phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
+    return tuple(phrases), frozenset(growing), frozenset(single_line)
+
+
+@lru_cache(maxsize=1)
+def _structure_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``dated_item_pattern`` and ``not_a_teaser_pattern`` of ``rules/structure.toml``."""
+    structure = load_rules("structure")
+    return re.compile(structure["dated_item_pattern"]), re.compile(structure["not_a_teaser_pattern"])
+
+
+@lru_cache(maxsize=1)
+def _pattern_set() -> PatternSet:
+    """Every pattern the rules test whole lines with, in one set: the phrase rules (first,
+    at their positions in ``Rulebook.phrases``), the comment-thread markers and patterns,
+    the teaser and list patterns. A line's needed literals are found once for all of them
+    (and once per line: see :class:`cleaners.steps.phrase_prefilter.PatternSet`)."""
+    thread, lists = _thread_rules(), _list_rules()
+    singles = [*_structure_patterns(), lists["teaser_cut"], lists["teaser_elision"], thread.count, thread.zero_count, thread.heading, thread.form]
+    return PatternSet([rule.pattern for rule in _phrase_files()[0]] + [m.pattern for m in thread.markers] + singles)
+
+
+@lru_cache(maxsize=4)
+def rulebook(strictness: str) -> Rulebook:
+    """Compile the rule files once per process and strictness level."""
+    structure = load_rules("structure")
+    phrases, growing, single_line = _phrase_files()
+    by_length = _phrases_by_length(phrases)
+    dated_item, not_a_teaser = _structure_patterns()
     return Rulebook(
-        phrases=tuple(phrases),
-        by_length=_phrases_by_length(tuple(phrases)),
-        growing=frozenset(growing),
-        single_line=frozenset(single_line),
+        phrases=phrases,
+        by_length=by_length,
+        allowed=_allowed_bits(phrases, by_length),
+        growing=growing,
+        single_line=single_line,
         connectors=frozenset(structure["name_connectors"]),
-        dated_item=re.compile(structure["dated_item_pattern"]),
-        not_a_teaser=re.compile(structure["not_a_teaser_pattern"]),
+        dated_item=dated_item,
+        not_a_teaser=not_a_teaser,
         title_separator=re.compile(structure["title_separator_pattern"]),
         title_part_min_words=structure["title_part_min_words"],
         thresholds=dict(structure[strictness]),
@@ -164,7 +261,8 @@ def split_blocks(text: str) -> list[Block]:
     start = 0
     for line in text.split("\n"):
         if line and not line.isspace():
-            blocks.append(Block(len(blocks), start, start + len(line), line, word_count(line)))
+            words = word_count(line)
+            blocks.append(Block(len(blocks), start, start + len(line), line, words, facts=line_facts(line, words)))
         start += len(line) + 1
     return blocks
 
@@ -236,7 +334,7 @@ def apply_rules(
     if templates is not None:
         _site_template(blocks, templates)
     _tweet_bodies(blocks)
-    _dated_lists(blocks, book.dated_item, t["dated_list_min_items"])
+    _dated_lists(blocks, t["dated_list_min_items"])
     _teaser_runs(blocks, _list_rules())
     _heading_noise(blocks, book.connectors, t)
     tail_start = int(len(text) * t["tail_fraction"])
@@ -246,7 +344,7 @@ def apply_rules(
     if page_title:
         _page_title(blocks, body_start, title_forms(page_title, book.title_separator, book.title_part_min_words))
     _lead_labels(blocks, body_start, t["lead_label_max_words"])
-    _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"], book.not_a_teaser)
+    _repeated_headlines(blocks, body_start, t["repeat_window"], t["headline_max_words"])
     _comment_thread(blocks, body_start, t)
     _grow_regions(blocks, book, t, tail_start)
     return blocks
@@ -267,15 +365,10 @@ def _first_phrase_rule(text: str, words: int, strictness: str) -> PhraseRule | N
     """The first phrase rule that matches the line, if any.
 
     Memoised on the line: the boilerplate passes re-classify the lines the previous pass
-    kept, and a site's widgets recur from page to page; the regex searches are the cost.
+    kept, and a site's widgets recur from page to page; the regex searches are the cost
+    (one pass for most lines: see :class:`cleaners.steps.phrase_prefilter.PatternSet`).
     """
-    lowered = _lowered(text)
-    for rule in rulebook(strictness).phrases_for(words):
-        if rule.needs is not None and lowered is not None and not any(map(lowered.__contains__, rule.needs)):
-            continue
-        if rule.pattern.search(text):
-            return rule
-    return None
+    return rulebook(strictness).first_phrase(text, words)
 
 
 def _site_template(blocks: list[Block], templates: TemplateCheck) -> None:
@@ -297,11 +390,11 @@ def _tweet_bodies(blocks: list[Block]) -> None:
                 prev.assign("social", "social.embedded_post", evidence=True)
 
 
-def _dated_lists(blocks: list[Block], pattern: re.Pattern[str], min_items: int) -> None:
-    """Runs of "Headline - Month D, YYYY" lines are lists of other stories."""
+def _dated_lists(blocks: list[Block], min_items: int) -> None:
+    """Runs of "Headline - Month D, YYYY" lines (``dated_item_pattern``) are lists of other stories."""
     run: list[Block] = []
     for block in [*blocks, None]:
-        if block is not None and block.category is None and block.words <= 30 and pattern.search(block.text):
+        if block is not None and block.category is None and block.words <= 30 and block.facts.dated:
             run.append(block)
             continue
         if len(run) >= min_items:
@@ -339,12 +432,12 @@ def _teaser_runs(blocks: list[Block], rules: dict[str, Any]) -> None:
 
     A bare elision ("[…]", "[...]") also closes an article's own quotation of a source, so an
     excerpt cut so counts only under a title line; a link ("Read more »") is a teaser alone."""
-    cuts = [b for b in blocks if b.category is None and b.words >= rules["teaser_min_words"] and rules["teaser_cut"].search(b.text)]
+    cuts = [b for b in blocks if b.category is None and b.words >= rules["teaser_min_words"] and b.facts.teaser_cut]
     is_cut = {b.index for b in cuts}
     teasers = []
     for block in cuts:
         titles = _teaser_titles(blocks, block, is_cut, rules)
-        if titles or not rules["teaser_elision"].search(block.text):
+        if titles or not block.facts.teaser_elision:
             teasers.append((block, titles))
     if len(teasers) < rules["teaser_min_lines"]:
         return
@@ -502,19 +595,17 @@ def _open_to_teaser(block: Block) -> bool:
     return block.category is None or block.rule == "related.region"
 
 
-def _repeated_headlines(
-    blocks: list[Block], body_start: int, window: int, max_words: int, not_a_teaser: re.Pattern[str]
-) -> None:
+def _repeated_headlines(blocks: list[Block], body_start: int, window: int, max_words: int) -> None:
     """A line repeated within ``window`` lines: before the body a duplicate, after it a teaser.
 
     A line that recurs three times or more is not a teaser card (a repeated button, a
     table label, an FAQ heading), nor is a line of code, a list item or a link
     (``not_a_teaser``): those are left to the line model and seed no region.
     """
-    keys = [normalised_line(b.text) for b in blocks]
+    keys = [b.facts.key for b in blocks]
     counts = Counter(keys)
     for block in blocks:
-        if not _open_to_teaser(block) or not 3 <= block.words <= max_words or not_a_teaser.search(block.text):
+        if not _open_to_teaser(block) or not 3 <= block.words <= max_words or block.facts.not_a_teaser:
             continue
         key = keys[block.index]
         if counts[key] >= 3:
@@ -553,6 +644,9 @@ class ThreadRules:
     zero_count: re.Pattern[str]
     form: re.Pattern[str]
     markers: tuple[ThreadMarker, ...]
+    #: ``marker_bits[n]``: the kinds a line of ``n`` words may be (the last entry: any
+    #: longer line), as bits of positions in ``markers``.
+    marker_bits: tuple[int, ...]
 
 
 @lru_cache(maxsize=1)
@@ -562,7 +656,9 @@ def _thread_rules() -> ThreadRules:
         ThreadMarker(m["name"], re.compile(m["pattern"]), m["at"] == "before", m["strong"], m["max_words"], m.get("in_comment", False))
         for m in thread["marker"]
     )
-    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "zero_count", "form")), markers)
+    longest = max((m.max_words for m in markers), default=0)
+    bits = tuple(sum(1 << i for i, m in enumerate(markers) if not m.max_words or words <= m.max_words) for words in range(longest + 2))
+    return ThreadRules(*(re.compile(thread[key]) for key in ("heading", "count", "zero_count", "form")), markers, bits)
 
 
 class _Prose:
@@ -635,19 +731,19 @@ def _thread_heading(blocks: list[Block], body_start: int, t: dict[str, Any], rul
     follow. A "Comments" line among share buttons is a button.
     """
     tail_only = t["comment_thread_tail_only"]
-    counts = {b.index for b in blocks if rules.count.search(b.text.strip())}
+    counts = {b.index for b in blocks if b.facts.count}
     for block in blocks[body_start + 1 :]:
         text = block.text.strip()
         short = block.words <= t["comment_marker_max_words"]
         if block.index in counts:
-            if len(counts) > 1 or rules.zero_count.search(text):
+            if len(counts) > 1 or block.facts.zero_count:  # (a count's fact)
                 continue
             if not prose.in_tail(block.index) and (tail_only or prose.before(block.index) < t["comment_count_min_prose"]):
                 continue
             kind = "count"
-        elif rules.heading.search(text):
+        elif block.facts.heading:
             kind = "heading"
-        elif short and rules.form.search(text):
+        elif short and _comment_form_line(text):
             kind = "comment-form line"
         else:
             continue
@@ -658,8 +754,18 @@ def _thread_heading(blocks: list[Block], body_start: int, t: dict[str, Any], rul
 
 
 def _marker_of(block: Block, rules: ThreadRules) -> ThreadMarker | None:
-    text = block.text.strip()
-    return next((m for m in rules.markers if (not m.max_words or block.words <= m.max_words) and m.pattern.search(text)), None)
+    """The first marker kind (in rule order) the line is, if any."""
+    return block.facts.marker
+
+
+@lru_cache(maxsize=1 << 14)
+def _marker_of_line(line: str, words: int) -> ThreadMarker | None:
+    """Memoised on the line (each boilerplate pass asks again); only the markers whose
+    needed literals the line holds are searched (see :func:`_pattern_set`)."""
+    rules, patterns = _thread_rules(), _pattern_set()
+    first = patterns.position(rules.markers[0].pattern)  # the markers follow one another in the set
+    found = patterns.first(line.strip(), rules.marker_bits[min(words, len(rules.marker_bits) - 1)] << first, line)
+    return None if found is None else rules.markers[found - first]
 
 
 def _is_comment(block: Block, marker: ThreadMarker | None, min_words: int) -> bool:
