@@ -33,8 +33,7 @@ import random
 import re
 import threading
 from itertools import chain
-from operator import add
-from typing import Iterator
+from operator import add, itemgetter
 
 import numpy as np
 from langdetect import detector_factory
@@ -58,7 +57,8 @@ _LATIN = re.compile("[A-z]")  # cleaning_text(): 'A' <= ch <= 'z' (so [\]^_` too
 _NON_LATIN = re.compile("[^\x00-\u02ff]")  # cleaning_text(): ch >= '\u0300', see _clean
 _WORD_CACHE_LIMIT = 20_000  # words whose n-grams are kept (about 250 bytes each); emptied when full
 _UNKNOWN_LIMIT = 200_000  # n-grams outside the profiles remembered as such (about 100 bytes each)
-_GROUPS_PER_FETCH = 10  # five-update groups whose weights are gathered at once (a trial takes ~9)
+_FIRST_GROUPS = 12  # five-update groups whose weights a trial gathers first (88% of trials need no more)
+_MORE_GROUPS = 8  # and then, as many times as needed
 _STREAM_START = 2048  # raw random words made first per seed (a document uses ~500), doubled on need
 
 _lock = threading.Lock()
@@ -338,32 +338,40 @@ class _Draws:
         self._position = int(self._accepted[self._first + count - 1]) + 1
 
 
-def _factor_chunks(rows: list[int], draws: _Draws, matrix: np.ndarray, weight: float) -> Iterator[np.ndarray]:
-    """The factors ``weight + profile`` of a trial's updates 1-5, 6-10, ... (the groups between
-    two convergence checks), several groups at a time (more than the trial may use: only
-    ``take`` ends it). Each group is six rows: the five factors after an empty row 0, where
-    the probabilities go to be multiplied by them (:func:`_trial`)."""
-    languages = matrix.shape[1]
-    start = 1
-    count = 5 * _GROUPS_PER_FETCH
-    while True:
-        chosen = [rows[index] for index in draws.peek(start, count)]
-        chunk = np.empty((_GROUPS_PER_FETCH, 6, languages))
-        np.add(matrix[chosen].reshape(_GROUPS_PER_FETCH, 5, languages), weight, out=chunk[:, 1:])
-        yield chunk
-        start += count
+def _factors(rows: list[int], draws: _Draws, matrix: np.ndarray, weight: float, start: int, count: int) -> np.ndarray:
+    """``weight + profile`` of the current trial's draws ``start .. start+count-1``, a row each
+    (gathered several groups at a time: more than the trial may use, only ``take`` ends it;
+    ``count`` > 1, so ``itemgetter`` gives a tuple)."""
+    return matrix[list(itemgetter(*draws.peek(start, count))(rows))] + weight
 
 
-def _normalised(prob: np.ndarray) -> tuple[np.ndarray, bool]:
-    """``_normalize_prob``: ``prob / sum(prob)``, and whether its maximum is above 0.99999.
+def _groups(factors: np.ndarray) -> np.ndarray:
+    """Factors for updates in fives (the groups between two convergence checks) as groups of
+    six rows: an empty row 0, where the probabilities go to be multiplied by the five."""
+    count, languages = factors.shape
+    groups = np.empty((count // 5, 6, languages))
+    groups[:, 1:] = factors.reshape(count // 5, 5, languages)
+    return groups
+
+
+def _normalised(prob: np.ndarray, leader: int) -> tuple[np.ndarray, bool, int]:
+    """``_normalize_prob``: ``prob / sum(prob)``, whether its maximum is above 0.99999, and the
+    index of the language that leads (to pass to the next call).
 
     ``sum`` is Python's, on a list, as in langdetect (numpy's adds in another order), and
     ``max(prob / total)`` is ``max(prob) / total``: division by a positive number is
-    monotone, also after rounding.
+    monotone, also after rounding. The maximum itself is only looked for when the last
+    leader has less than half of the total: with half or more, no other language can be
+    above 0.99999 (the others share at most the other half, give or take the rounding of
+    the sum, 55 units in the last place), and if the leader is, so is the maximum.
     """
     values = prob.tolist()
     total = sum(values)
-    return prob / total, max(values) / total > _CONV_THRESHOLD
+    top = values[leader]
+    if top < 0.5 * total:
+        top = max(values)
+        leader = values.index(top)
+    return prob / total, top / total > _CONV_THRESHOLD, leader
 
 
 def _trial(rows: list[int], draws: _Draws, matrix: np.ndarray, weight: float) -> np.ndarray:
@@ -377,19 +385,19 @@ def _trial(rows: list[int], draws: _Draws, matrix: np.ndarray, weight: float) ->
     pairwise, but only additions, and only along a contiguous axis).
     """
     languages = matrix.shape[1]
-    first = matrix[rows[draws.peek(0, 1)[0]]] + weight
-    prob, converged = _normalised(np.full(languages, 1.0 / languages) * first)  # update 0
+    factors = _factors(rows, draws, matrix, weight, 0, 1 + 5 * _FIRST_GROUPS)
+    prob, converged, leader = _normalised(np.full(languages, 1.0 / languages) * factors[0], 0)  # update 0
     last = 0  # index of the last update done
-    chunks = _factor_chunks(rows, draws, matrix, weight)
-    while not converged and last < _ITERATION_LIMIT:
-        for group in next(chunks):
-            group[0] = prob
-            prob, converged = _normalised(np.multiply.reduce(group, axis=0))
-            last += 5
+    groups = _groups(factors[1:])
+    while True:
+        for group in groups:
             if converged or last >= _ITERATION_LIMIT:
-                break
-    draws.take(last + 1)
-    return prob
+                draws.take(last + 1)
+                return prob
+            group[0] = prob
+            prob, converged, leader = _normalised(np.multiply.reduce(group), leader)
+            last += 5
+        groups = _groups(_factors(rows, draws, matrix, weight, last + 1, 5 * _MORE_GROUPS))
 
 
 def _detect_rows(rows: list[int], seed: int | None) -> list[float]:

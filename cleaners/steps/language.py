@@ -25,6 +25,7 @@ from cleaners.steps.stopwords import stoplist
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[A-Za-z]+")  # _WORD on ASCII text (the letters of \w), checked faster
 
 def _detect(text: str, options: LanguageOptions) -> tuple[str | None, float]:
     """Code and rounded probability of the most probable language of the text's prefix, as a
@@ -67,7 +68,7 @@ def _suspect(paragraph: str, stopwords: frozenset[str], rules: dict) -> bool:
     """The screen before detection: mostly lowercase words (names and headlines fool
     langdetect) with few of the document language's stopwords. The counts are done by
     C-level ``map`` over the words (this runs on every long paragraph of every document)."""
-    words = _WORD.findall(paragraph)
+    words = (_ASCII_WORD if paragraph.isascii() else _WORD).findall(paragraph)
     count = len(words) or 1  # no words: both shares are 0.0
     lowercase = sum(map(str.islower, map(itemgetter(0), words))) / count
     if lowercase < rules["min_lowercase_share"]:
