@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -195,3 +196,107 @@ def test_detection_equals_langdetect_when_trials_stop_at_the_iteration_limit(mon
     monkeypatch.setattr(ngrams, "_CONV_THRESHOLD", 1.5)
     for text in (FRENCH, "a", VARIED[9]):
         assert _ours(text, 0) == _langdetect(text, 0), text[:60]
+
+
+# --- on bench text -----------------------------------------------------------------------
+# The detection and the foreign-paragraph screen on real pages: a few hundred paragraphs
+# (every non-English one the bench has, then English ones) and document prefixes.
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+BENCH_SETS = ("scrapinghub", "wcxb-dev-articles", "dragnet-train")
+
+
+def _bench_texts() -> list[str]:
+    import gzip
+    import json
+
+    if not all((BENCH / f"{name}.jsonl.gz").exists() for name in BENCH_SETS):
+        pytest.skip(f"no bench in {BENCH}")
+    texts = []
+    for name in BENCH_SETS:
+        with gzip.open(BENCH / f"{name}.jsonl.gz", "rt", encoding="utf-8") as rows:
+            texts += [json.loads(row)["scraped_text"] for row in rows]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def bench_paragraphs() -> list[str]:
+    """Distinct bench lines of 80+ characters: those with few English stopwords detected as
+    another language (several languages), then every 40th line with many, up to 300 in all."""
+    import re
+
+    from cleaners.steps.langdetect_scorer import probabilities
+    from cleaners.steps.stopwords import stoplist
+
+    english, word = stoplist("en"), re.compile(r"[^\W\d_]+")
+    lines = sorted({line for text in _bench_texts() for line in text.splitlines() if len(line) >= 80})
+    share = {line: sum(w.casefold() in english for w in word.findall(line)) / (len(word.findall(line)) or 1) for line in lines}
+    suspects = [line for line in lines if share[line] < 0.1]
+    foreign = [line for line in suspects if probabilities(line, 0)[:1] and probabilities(line, 0)[0].lang != "en"]
+    prose = [line for line in lines if share[line] >= 0.1]
+    return foreign[:: len(foreign) // 220 + 1] + prose[:: len(prose) // 80 + 1]
+
+
+@pytest.mark.slow
+def test_detection_equals_langdetect_on_bench_paragraphs(bench_paragraphs):
+    from cleaners.steps.langdetect_scorer import probabilities
+
+    languages = {probabilities(line, 0)[0].lang for line in bench_paragraphs}
+    assert len(bench_paragraphs) >= 200 and len(languages) >= 6, languages  # the sample is varied
+    for seed, paragraph in enumerate(bench_paragraphs):
+        assert _ours(paragraph, seed % 3) == _langdetect(paragraph, seed % 3), paragraph[:60]
+
+
+@pytest.mark.slow
+def test_detection_equals_langdetect_on_bench_document_prefixes():
+    texts = _bench_texts()
+    for text in texts[:: len(texts) // 40]:
+        assert _ours(text[:2000], 0) == _langdetect(text[:2000], 0), text[:60]
+
+
+def test_the_draws_are_those_of_random_random():
+    # _Draws reads gauss() and choice() off the raw outputs of Random(seed): the same numbers,
+    # for list lengths with few and many rejected outputs (n just above a power of two), and
+    # past the first outputs made.
+    import random
+
+    from cleaners.steps.langdetect_scorer import _Draws
+
+    for seed in (0, 7):
+        for n in (1, 2, 3, 1000, 1025, 4096, 4097, 70000):
+            expected, rng = [], random.Random(seed)
+            draws, got = _Draws(seed, n), []
+            for trial in range(9):
+                length = 1 + 5 * (trial * 37 % 90)
+                expected.append((rng.gauss(0.0, 1.0), [rng.choice(range(n)) for _ in range(length)]))
+                got.append((draws.gauss(), draws.peek(0, length)))
+                draws.take(length)
+            assert got == expected, (seed, n)
+
+
+def test_an_unseeded_detection_still_finds_the_language():
+    from cleaners.steps.langdetect_scorer import probabilities
+
+    assert probabilities(FRENCH, None)[0].lang == "fr"
+    assert probabilities(GERMAN, None)[0].lang == "de"
+
+
+def test_the_paragraph_screen_counts_as_the_plain_formula():
+    # language._suspect counts with map(); the reference is the per-word formula.
+    import re
+
+    from cleaners.rules import load_rules
+    from cleaners.steps.language import _suspect
+    from cleaners.steps.stopwords import stoplist
+
+    rules = load_rules("language")["paragraphs"]
+    word = re.compile(r"[^\W\d_]+")
+    lines = sorted({line for text in _bench_texts() for line in text.splitlines() if len(line) >= 200})
+    for code in ("en", "ru"):
+        stopwords = stoplist(code)
+        for paragraph in [*lines[::3], "", "1234 5678", "ÉCOLE école"]:
+            words = word.findall(paragraph)
+            lowercase = sum(w[0].islower() for w in words) / len(words) if words else 0.0
+            in_language = sum(w.casefold() in stopwords for w in words) / len(words) if words else 0.0
+            expected = not (lowercase < rules["min_lowercase_share"] or in_language > rules["max_stopword_share"])
+            assert _suspect(paragraph, stopwords, rules) == expected, paragraph[:60]
