@@ -43,16 +43,18 @@ import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import accumulate, compress, filterfalse
-from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
+from functools import cached_property, lru_cache
+from itertools import compress, filterfalse
+from operator import itemgetter, not_
+from typing import Any, Callable, Collection, Hashable, Iterable, Iterator, Sequence, TypeVar
 
 from english_words import get_english_words_set
 from symspellpy import SymSpell, Verbosity
+from symspellpy.suggest_item import SuggestItem
 from wordfreq import zipf_frequency
 
 from cleaners.config import TypoOptions
-from cleaners.steps.run_profile import CorpusProfile, is_capitalised, protected_spans, tokenise
+from cleaners.steps.run_profile import CorpusProfile, capitalised_pairs, is_capitalised, protected_spans, tokenise
 from cleaners.steps.changed_spans import ProposedEdit, apply_edits
 from cleaners.record import Edit
 from cleaners.rules import load_rules
@@ -62,6 +64,11 @@ from cleaners.tracked_text import TrackedText
 #: Distinct tokens whose "known?" answer a lexicon remembers (some 250 bytes each, so
 #: about 25 MB at most): enough for the everyday vocabulary of a whole run.
 KNOWN_CACHE_SIZE = 100_000
+
+#: Distinct unknown tokens whose common neighbours a lexicon remembers (a few hundred bytes each).
+NEIGHBOURS_CACHE_SIZE = 20_000
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,20 @@ class Lexicon:
     #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
     #: distinct word of every document, and most words recur across documents.
     knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+    #: :meth:`_common_neighbours`, memoised (bounded): the split and typo rules both ask it
+    #: of a token, and the same unknown words come back document after document.
+    common_neighbours: Callable[[str], tuple[SuggestItem, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "knows", lru_cache(maxsize=KNOWN_CACHE_SIZE)(self._knows))
+        object.__setattr__(self, "common_neighbours", lru_cache(maxsize=NEIGHBOURS_CACHE_SIZE)(self._common_neighbours))
+
+    def _common_neighbours(self, word: str) -> tuple[SuggestItem, ...]:
+        """The frequency list's words one edit from ``word`` (symspellpy's order) seen at
+        least ``[typo] min_candidate_count`` times: the corrections worth weighing."""
+        least = _settings()["typo"]["min_candidate_count"]
+        found = self.speller.lookup(word, Verbosity.ALL, max_edit_distance=1)
+        return tuple(c for c in found if c.distance == 1 and c.count >= least)
 
     def count(self, word: str) -> int:
         return self.speller.words.get(word, 0)
@@ -205,15 +223,13 @@ def _unknown_tokens(
     """
     protected: list[tuple[int, int]] | None = None
     flags = map(candidates.__contains__, words)
-    positions: list[int] = []
+    # Where word ``last`` starts; each candidate's start is counted on from the one before,
+    # so the words between two candidates are measured once and the rest never.
+    last, start = 0, len(gaps[0])
     for i in compress(range(len(words)), flags):
-        if not positions:
-            # Offsets of every gap and word end: positions[2 * i] is where word i starts.
-            parts = [""] * (len(gaps) + len(words))
-            parts[::2], parts[1::2] = gaps, words
-            positions = list(accumulate(map(len, parts)))
+        start += sum(map(len, words[last:i])) + sum(map(len, gaps[last + 1 : i + 1]))
+        last = i
         word = words[i]
-        start = positions[2 * i]
         end = start + len(word)
         before = text[start - 1] if start > 0 else " "
         after = text[end] if end < len(text) else " "
@@ -315,8 +331,7 @@ def _near_word(token: str, lexicon: Lexicon) -> bool:
     such as "tobe" are one edit from many words by chance.)"""
     if len(token) < _settings()["split"]["near_word_min_length"]:
         return False
-    least = _settings()["typo"]["min_candidate_count"]
-    return any(c.distance == 1 and c.count >= least for c in lexicon.speller.lookup(token, Verbosity.ALL, max_edit_distance=1))
+    return bool(lexicon.common_neighbours(token))
 
 
 def _plausible_typo(word: str, candidate: str) -> bool:
@@ -413,7 +428,7 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     ``other_word_ratio`` or fit the context better."""
     s = _settings()["typo"]
     word = token.text
-    near = [c for c in lexicon.speller.lookup(word, Verbosity.ALL, max_edit_distance=1) if c.distance == 1 and c.count >= s["min_candidate_count"]]
+    near = lexicon.common_neighbours(word)
     candidates = [c for c in near if slip_kind(word, c.term) is not None and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)]
     candidates.sort(key=lambda c: (-c.count, c.term))
     if not candidates:
@@ -538,21 +553,50 @@ class _Lines:
 _ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
-def _one_edit_spellings(word: str) -> set[str]:
-    """Every string one deletion, transposition, substitution or insertion away from
-    ``word`` (letters a-z and the word's own): one set, each string formatted in one go."""
-    letters = _ALPHABET.union(word.lower())
-    spellings: set[str] = set()
-    for i in range(len(word) + 1):
-        head, tail = word[:i], word[i:]
-        spellings.update([f"{head}{ch}{tail}" for ch in letters])  # insertions
-        if tail:
-            rest = tail[1:]
-            spellings.add(head + rest)  # deletion
-            spellings.update([f"{head}{ch}{rest}" for ch in letters])  # substitutions
-            if rest:
-                spellings.add(f"{head}{rest[0]}{tail[0]}{rest[1:]}")  # transposition
-    return spellings
+def _one_edit_apart(word: str, other: str) -> bool:
+    """``other`` is one deletion, transposition, substitution or insertion away from
+    ``word``, or is ``word``; a letter put in must be a-z or one of the word's own
+    (lowercased): the spellings a name's slips can make."""
+    size = len(word)
+    p = next((i for i, (a, b) in enumerate(zip(word, other)) if a != b), min(size, len(other)))
+    if len(other) == size + 1:  # insertion
+        return other[p + 1 :] == word[p:] and (other[p] in _ALPHABET or other[p] in word.lower())
+    if len(other) == size - 1:  # deletion
+        return word[p + 1 :] == other[p:]
+    if len(other) != size:
+        return False
+    if p == size or word[p + 1 :] == other[p + 1 :]:  # the same, or one substitution
+        return p == size or other[p] in _ALPHABET or other[p] in word.lower()
+    return word[p] == other[p + 1] and word[p + 1] == other[p] and word[p + 2 :] == other[p + 2 :]  # transposition
+
+
+def _deletions(word: str) -> set[str]:
+    """``word`` with one character left out, in each way (the keys of :func:`_name_index`)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _name_index(names: Counter[str], least: int) -> dict[str, list[str]]:
+    """The names seen at least ``least`` times, each filed under itself and each of its
+    one-letter deletions (a symmetric-delete index).
+
+    Two spellings one edit apart share a key: one is a deletion of the other, or both
+    lose the letter that differs (a substitution) or one of the two swapped (a
+    transposition). So the names one edit from a name are among those filed under its own
+    keys, about ten, found without comparing it with every name of the run or spelling out
+    the hundreds of strings one edit away. A rarer name can never dominate, so it is left out.
+    """
+    index: dict[str, list[str]] = {}
+    for name in compress(names, map(least.__le__, names.values())):
+        for key in _deletions(name) | {name}:
+            index.setdefault(key, []).append(name)
+    return index
+
+
+def _names_one_edit_from(name: str, index: dict[str, list[str]]) -> set[str]:
+    """The indexed names one edit from ``name`` (:func:`_one_edit_apart`), ``name`` left out."""
+    filed = {other for key in _deletions(name) | {name} for other in index.get(key, ())}
+    filed.discard(name)
+    return {other for other in filed if _one_edit_apart(name, other)}
 
 
 def _other_form(name: str, candidate: str) -> bool:
@@ -579,14 +623,14 @@ def _name_slip(name: str, candidate: str) -> bool:
     return not _other_form(name, candidate) and slip_kind(name.lower(), candidate.lower()) is not None
 
 
-def _name_variant(token: Token, evidence: CorpusProfile) -> str | None:
+def _name_variant(token: Token, evidence: CorpusProfile | _DocumentEvidence) -> str | None:
     """The dominant spelling one edit away from ``token`` that the run also writes next to
     the same neighbouring name, or None."""
     name = token.text
     if web_zipf(name.lower()) >= _settings()["name_variant"]["own_spelling_min_zipf"]:
         return None  # a spelling the web uses in its own right ("Kellan", "Sefer"): another person
     # The same names come back document after document: the run profile remembers them.
-    spellings = evidence.derived(("dominant spellings", name), lambda: _dominant_spellings(name, evidence.capitalised))
+    spellings = evidence.derived(("dominant spellings", name), lambda: _dominant_spellings(name, evidence.capitalised, _index_of(evidence)))
     if not spellings:
         return None
     pairs = evidence.name_pairs
@@ -605,16 +649,23 @@ def _same_full_name(token: Token, candidate: str, pairs: Counter[str], need: int
     return bool(named) and all(pairs.get(pair, 0) >= need for pair in named)
 
 
-def _dominant_spellings(name: str, names: Counter[str]) -> tuple[tuple[int, str, int], ...]:
+def _index_of(evidence: CorpusProfile | _DocumentEvidence) -> dict[str, list[str]]:
+    """The run's :func:`_name_index`, built once per profile (until its counts change)."""
+    s = _settings()["name_variant"]
+    least = min(s["min_dominant_count"], s["variant_min_count"])
+    return evidence.derived(("name index", least), lambda: _name_index(evidence.capitalised, least))
+
+
+def _dominant_spellings(name: str, names: Counter[str], index: dict[str, list[str]]) -> tuple[tuple[int, str, int], ...]:
     """The spellings one edit away from ``name`` that dominate it in ``names``, each with
     its count and the context count it needs: (count, spelling, need_context).
 
-    The one-edit spellings are looked up in ``names`` all at once (a set intersection), not
-    one by one: a name has hundreds of them and nearly all are unknown to the run.
+    The spellings one edit away come from ``index`` (:func:`_name_index` of ``names``),
+    which holds every name frequent enough to dominate. The answer is a set's worth: the
+    order of the spellings decides nothing (:func:`_most_frequent` leaves ties alone).
     """
     s = _settings()["name_variant"]
-    found = names.keys() & _one_edit_spellings(name)
-    found.discard(name)
+    found = _names_one_edit_from(name, index)
     if not found:
         return ()
     own = names.get(name, 0)
@@ -677,7 +728,7 @@ def _decide(
     options: TypoOptions,
     in_doc: Counter[str],
     corpus_unknown: Counter[str],
-    evidence: CorpusProfile,
+    evidence: CorpusProfile | _DocumentEvidence,
     lexicon: Lexicon,
     lines: _Lines,
 ) -> ProposedEdit | None:
@@ -725,6 +776,46 @@ def _candidate_words(words: Iterable[str], lexicon: Lexicon) -> set[str]:
     return {w for w in unknown if len(w) <= longest and "'" not in w and "’" not in w and w.lower() not in never}
 
 
+def _case_blind_counts(counts: Counter[str], words: Iterable[str]) -> Counter[str]:
+    """How often each of ``words`` occurs in the document in any case ("baggu" next to
+    "Baggu", "json" next to "JSON": a name or a term), keyed by its lowercase form; from the
+    counts of the distinct words, and only for the words asked about."""
+    wanted = {word.lower() for word in words}
+    lowered = list(map(str.lower, counts))
+    found: Counter[str] = Counter()
+    for word, n in compress(zip(lowered, counts.values()), map(wanted.__contains__, lowered)):
+        found[word] += n
+    return found
+
+
+class _DocumentEvidence:
+    """A document's own names, the name-variant rule's evidence when there is no run
+    profile: the counts a one-document :class:`CorpusProfile` holds (``add_words``), each
+    made when first asked for. Most documents have no variant worth a look at the pairs."""
+
+    def __init__(self, words: Sequence[str], gaps: Sequence[str], counts: Counter[str]) -> None:
+        self._words, self._gaps, self._counts = words, gaps, counts
+        self._derived: dict[Hashable, Any] = {}
+
+    @cached_property
+    def capitalised(self) -> Counter[str]:
+        # :func:`is_capitalised` (a capital first letter, not all capitals), tested with
+        # no Python call per word: most words of a document fail the first test.
+        first_upper = list(compress(self._counts, map(str.isupper, map(itemgetter(0), self._counts))))
+        names = compress(first_upper, map(not_, map(str.isupper, first_upper)))
+        return Counter({name: self._counts[name] for name in names})
+
+    @cached_property
+    def name_pairs(self) -> Counter[str]:
+        return Counter(f"{a} {b}" for a, b in capitalised_pairs(self._words, self._gaps, self.capitalised))
+
+    def derived(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """:meth:`CorpusProfile.derived`, for this document."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+
 def repair_typos(
     tracked: TrackedText,
     options: TypoOptions,
@@ -739,16 +830,12 @@ def repair_typos(
     words, gaps = tokenise(text)
     # Each distinct word is judged once; most words of a document recur.
     counts = Counter(words)
-    # Counted case-blind: "baggu" next to "Baggu", "json" next to "JSON" is a name or a term.
-    in_doc = Counter(map(str.lower, words))
+    candidates = _candidate_words(counts, lexicon)
+    in_doc = _case_blind_counts(counts, candidates)
     # The run profile already counts this document; without one, the document stands alone.
-    evidence = profile
-    if evidence is None:
-        evidence = CorpusProfile()
-        evidence.add_words(words, gaps, lexicon.knows)
+    evidence = profile if profile is not None else _DocumentEvidence(words, gaps, counts)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
-    candidates = _candidate_words(counts, lexicon)
     proposed: list[ProposedEdit] = []
     decided: dict[tuple[str, str | None, str | None, int, bool, bool], ProposedEdit | None] = {}
     lines = _Lines(text)
