@@ -27,7 +27,6 @@ Numbers are for the machine it runs on; the ratios ("x faster") are what carries
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -42,26 +41,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT.parent / "shared" / "bench"
 #: The last commit before issue 38's speed work (the ftfy gate was its first change).
 DEFAULT_BASELINE = "a703bba"
 TEXT_FORMS = ("scraped_text", "page_text")
-SETS = ("scrapinghub", "wcxb-dev-articles", "dragnet-train")
 PARTS = ("steps", "flow", "html", "records")
 
 
 # --- measurements, each in a child process that imports one checkout's code -------------
-
-
-def bench_documents(forms: tuple[str, ...], html: bool = False) -> Iterator[tuple[str, bytes, str | None]]:
-    """``(form, bytes, url)`` of every bench page in the given forms."""
-    for name in SETS:
-        with gzip.open(BENCH / f"{name}.jsonl.gz", "rt", encoding="utf-8") as rows:
-            for line in rows:
-                row = json.loads(line)
-                for form in forms:
-                    if row[form].strip():
-                        yield form, row[form].encode("utf-8"), row.get("url")
 
 
 def warm_up(config: object, info: object) -> None:
@@ -74,12 +60,13 @@ def warm_up(config: object, info: object) -> None:
 
 def child_steps(limit: int | None) -> dict:
     """Per-step ms per document over the bench's text forms (after a warm-up document)."""
+    from bench_records import documents  # the bench pages as documents, read as for the records' hashes
     from cleaners.config import CleanConfig
-    from cleaners.pipeline import InputDocument, RunInfo, StepStats, clean_document
+    from cleaners.pipeline import RunInfo, StepStats, clean_document
 
     config = CleanConfig()
     info = RunInfo(config.config_hash(), processed_at="speed")
-    docs = [InputDocument(uri=f"bench/{i}", raw=raw, format="text", url=url) for i, (_, raw, url) in enumerate(bench_documents(TEXT_FORMS))][:limit]
+    docs = [doc for _, doc in documents(TEXT_FORMS, None)][:limit]
     warm_up(config, info)
     stats = StepStats()
     started = time.perf_counter()
@@ -93,12 +80,13 @@ def child_steps(limit: int | None) -> dict:
 def child_html(pages: int) -> dict:
     """The whole pipeline against ``trafilatura.extract`` alone, on the same saved pages."""
     import trafilatura
+    from bench_records import documents
 
     from cleaners.config import CleanConfig
     from cleaners.pipeline import InputDocument, RunInfo, clean_document
 
     rng = random.Random(0)
-    every = [raw for _, raw, _ in bench_documents(("html",))]
+    every = [doc.raw for _, doc in documents(("html",), None)]
     sample = rng.sample(every, min(pages, len(every)))
     config = CleanConfig()
     info = RunInfo(config.config_hash(), processed_at="speed")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaners.steps.run_profile import CorpusProfile, protected_spans, tokenise
+from cleaners.steps.run_profile import CorpusProfile, capitalised_counts, is_capitalised, protected_spans, tokenise
 from cleaners.steps.typos import (
     _ALPHABET,
     _candidate_words,
@@ -104,6 +104,15 @@ def test_a_lone_documents_evidence_is_a_one_document_run_profile():
         evidence = _DocumentEvidence(words, gaps, Counter(words))
         assert evidence.capitalised == profile.capitalised
         assert evidence.name_pairs == profile.name_pairs
+
+
+def test_capitalised_counts_are_the_words_is_capitalised_keeps_in_order():
+    """The run profile and a lone document's evidence both filter by :func:`capitalised_counts`:
+    the same entries, in the same order, as testing each word with ``is_capitalised``."""
+    for text in _bench_texts(20) + ["Ünited ÉTAT İstanbul ǅemal ᾈ a Ab AB ab 'Tis"]:
+        counts = Counter(tokenise(text)[0])
+        plain = {word: n for word, n in counts.items() if is_capitalised(word)}
+        assert list(capitalised_counts(counts).items()) == list(plain.items())
 
 
 def _plain_candidates(words: Counter[str]) -> set[str]:

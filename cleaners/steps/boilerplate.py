@@ -35,10 +35,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from cleaners.steps.line_model import Layout, LineView, count_words, score_lines
-from cleaners.steps.phrase_prefilter import PatternSet, required_literals
+from cleaners.steps.phrase_prefilter import PatternSet
 from cleaners.steps.pieces import Cut, PieceRules, cut_pieces, footer_segments, layout_cells
 from cleaners.rules import load_rules, phrase_categories
 from cleaners.steps.site_templates import normalised_line
@@ -89,10 +89,6 @@ class PhraseRule:
     name: str
     pattern: re.Pattern[str]
     max_words: int
-    #: Lowercase strings one of which the lowercased line contains whenever ``pattern``
-    #: matches it, or None (see :func:`cleaners.steps.phrase_prefilter.required_literals`): most lines are ruled out by a
-    #: substring test instead of a regex search.
-    needs: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,21 +101,13 @@ class Rulebook:
     #: widget, such as an inline "Also read: <headline>" link, has no card around it.
     single_line: frozenset[str]
     connectors: frozenset[str]
-    dated_item: re.Pattern[str]
-    not_a_teaser: re.Pattern[str]
     title_separator: re.Pattern[str]
     title_part_min_words: int
     thresholds: dict[str, Any]
-    #: ``by_length[n]``: the phrase rules that allow a line of ``n`` words (the last entry:
-    #: of any longer line), in rule order, so the per-line loop tests no bounds.
-    by_length: tuple[tuple[PhraseRule, ...], ...] = ()
-    #: ``allowed[n]``: the same rules as bits of their positions in ``phrases`` (and in
-    #: :func:`_pattern_set`, which starts with them).
+    #: ``allowed[n]``: the phrase rules that allow a line of ``n`` words (the last entry: of
+    #: any longer line), as bits of their positions in ``phrases`` (and in
+    #: :func:`_pattern_set`, which starts with them), so the per-line test checks no bounds.
     allowed: tuple[int, ...] = ()
-
-    def phrases_for(self, words: int) -> tuple[PhraseRule, ...]:
-        """The phrase rules that may decide a line of ``words`` words, in rule order."""
-        return self.by_length[min(words, len(self.by_length) - 1)]
 
     def first_phrase(self, text: str, words: int) -> PhraseRule | None:
         """The first phrase rule in rule order that matches a line of ``words`` words, if any."""
@@ -127,9 +115,10 @@ class Rulebook:
         return None if found is None else self.phrases[found]
 
 
-def _phrases_by_length(phrases: tuple[PhraseRule, ...]) -> tuple[tuple[PhraseRule, ...], ...]:
+def _allowed_bits(phrases: tuple[PhraseRule, ...]) -> tuple[int, ...]:
+    """``Rulebook.allowed``: per word count, the bits of the phrase rules a line that long may match."""
     longest = max((rule.max_words for rule in phrases), default=0)
-    return tuple(tuple(rule for rule in phrases if words <= rule.max_words) for words in range(longest + 2))
+    return tuple(sum(1 << i for i, rule in enumerate(phrases) if words <= rule.max_words) for words in range(longest + 2))
 
 
 class LineFacts(NamedTuple):
@@ -186,10 +175,6 @@ def _comment_form_line(text: str) -> bool:
     return _pattern_set().finder(text)(_thread_rules().form, text)
 
 
-def _allowed_bits(phrases: tuple[PhraseRule, ...], by_length: tuple[tuple[PhraseRule, ...], ...]) -> tuple[int, ...]:
-    return tuple(sum(1 << i for i, rule in enumerate(phrases) if rule in rules) for rules in by_length)
-
-
 @lru_cache(maxsize=1)
 def _phrase_files() -> tuple[tuple[PhraseRule, ...], frozenset[str], frozenset[str]]:
     """The phrase rules of the category files, the growing categories and the single-line
@@ -205,7 +190,7 @@ def _phrase_files() -> tuple[tuple[PhraseRule, ...], frozenset[str], frozenset[s
             if p.get("grows") is False:
                 single_line.add(f"{category}.{p['name']}")
             pattern = re.compile(p["pattern"])
-            phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"], required_literals(pattern)))
+            phrases.append(PhraseRule(category, p["name"], pattern, p["max_words"]))
     return tuple(phrases), frozenset(growing), frozenset(single_line)
 
 
@@ -232,17 +217,12 @@ def rulebook(strictness: str) -> Rulebook:
     """Compile the rule files once per process and strictness level."""
     structure = load_rules("structure")
     phrases, growing, single_line = _phrase_files()
-    by_length = _phrases_by_length(phrases)
-    dated_item, not_a_teaser = _structure_patterns()
     return Rulebook(
         phrases=phrases,
-        by_length=by_length,
-        allowed=_allowed_bits(phrases, by_length),
+        allowed=_allowed_bits(phrases),
         growing=growing,
         single_line=single_line,
         connectors=frozenset(structure["name_connectors"]),
-        dated_item=dated_item,
-        not_a_teaser=not_a_teaser,
         title_separator=re.compile(structure["title_separator_pattern"]),
         title_part_min_words=structure["title_part_min_words"],
         thresholds=dict(structure[strictness]),
@@ -758,10 +738,10 @@ def _marker_of(block: Block, rules: ThreadRules) -> ThreadMarker | None:
     return block.facts.marker
 
 
-@lru_cache(maxsize=1 << 14)
 def _marker_of_line(line: str, words: int) -> ThreadMarker | None:
-    """Memoised on the line (each boilerplate pass asks again); only the markers whose
-    needed literals the line holds are searched (see :func:`_pattern_set`)."""
+    """The first marker kind of a line (memoised with the line's other facts by
+    :func:`line_facts`); only the markers whose needed literals the line holds are
+    searched (see :func:`_pattern_set`)."""
     rules, patterns = _thread_rules(), _pattern_set()
     first = patterns.position(rules.markers[0].pattern)  # the markers follow one another in the set
     found = patterns.first(line.strip(), rules.marker_bits[min(words, len(rules.marker_bits) - 1)] << first, line)
@@ -1098,7 +1078,3 @@ def _phrase_verdict(text: str, strictness: str, categories: frozenset[str] | Non
     if rule is None or (categories is not None and rule.category not in categories):
         return None
     return rule.category, f"{rule.category}.{rule.name}"
-
-
-def removed_blocks(blocks: list[Block]) -> Iterator[Block]:
-    return (b for b in blocks if b.category is not None)

@@ -464,9 +464,6 @@ class LineModel:
         clipped = np.clip(self.log_odds(features), -50.0, 50.0).tolist()  # exact, as max(min(z, 50), -50)
         return [1.0 / (1.0 + math.exp(-z)) for z in clipped]
 
-    def junk_probability(self, features: Sequence[float]) -> float:
-        return self.junk_probabilities(np.array([features], dtype=np.float64))[0]
-
 
 @dataclass(frozen=True)
 class TreeArrays:

@@ -8,7 +8,7 @@ patterns at once, in one Aho-Corasick pass over the line, and searches only the 
 whose needs it holds, in order. This only skips searches that would fail: which rule
 matches a line is unchanged.
 
-Used by :mod:`cleaners.steps.boilerplate` (``PhraseRule.needs``, ``Rulebook.first_phrase``).
+Used by :mod:`cleaners.steps.boilerplate` (``Rulebook.first_phrase``, ``line_facts``).
 """
 
 from __future__ import annotations

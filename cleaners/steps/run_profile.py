@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import compress
-from operator import and_
-from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
+from operator import and_, itemgetter, not_
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence, TypeVar
 
 from cleaners.steps.site_templates import document_keys, line_key, template_detail
 
@@ -68,6 +68,13 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
 
 def is_capitalised(token: str) -> bool:
     return token[0].isupper() and not token.isupper()
+
+
+def capitalised_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """The entries of ``counts`` whose word :func:`is_capitalised`, in the same order, tested
+    with no Python call per word: most words of a document fail the first test."""
+    first_upper = list(compress(counts, map(str.isupper, map(itemgetter(0), counts))))
+    return {name: counts[name] for name in compress(first_upper, map(not_, map(str.isupper, first_upper)))}
 
 
 #: Where a name cannot continue: a sentence end or a clause break between two words.
@@ -164,7 +171,7 @@ class CorpusProfile:
         self.documents += 1
         # Each distinct token is judged once: a document repeats most of its words.
         counts = Counter(tokens)
-        capitalised = {token: n for token, n in counts.items() if is_capitalised(token)}
+        capitalised = capitalised_counts(counts)
         self.capitalised.update(capitalised)
         unknown: set[str] = set()
         for token in counts:  # first-seen order, as before: the set (and counter) order stays the same

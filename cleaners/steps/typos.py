@@ -45,7 +45,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import compress, filterfalse
-from operator import itemgetter, not_
 from typing import Any, Callable, Collection, Hashable, Iterable, Iterator, Sequence, TypeVar
 
 from english_words import get_english_words_set
@@ -54,7 +53,7 @@ from symspellpy.suggest_item import SuggestItem
 from wordfreq import zipf_frequency
 
 from cleaners.config import TypoOptions
-from cleaners.steps.run_profile import CorpusProfile, capitalised_pairs, is_capitalised, protected_spans, tokenise
+from cleaners.steps.run_profile import CorpusProfile, capitalised_counts, capitalised_pairs, is_capitalised, protected_spans, tokenise
 from cleaners.steps.changed_spans import ProposedEdit, apply_edits
 from cleaners.record import Edit
 from cleaners.rules import load_rules
@@ -799,11 +798,7 @@ class _DocumentEvidence:
 
     @cached_property
     def capitalised(self) -> Counter[str]:
-        # :func:`is_capitalised` (a capital first letter, not all capitals), tested with
-        # no Python call per word: most words of a document fail the first test.
-        first_upper = list(compress(self._counts, map(str.isupper, map(itemgetter(0), self._counts))))
-        names = compress(first_upper, map(not_, map(str.isupper, first_upper)))
-        return Counter({name: self._counts[name] for name in names})
+        return Counter(capitalised_counts(self._counts))
 
     @cached_property
     def name_pairs(self) -> Counter[str]:
