@@ -11,6 +11,7 @@ is its own:
 
 * ``loop``: the same shard functions the flow calls, in a plain Python loop (the floor);
 * ``local``: the ``clean-corpus`` flow on the default runner (one thread);
+* ``local-off``: the same without near-duplicate detection (``local`` minus this is its cost);
 * ``dask``: the flow on a temporary Dask LocalCluster of 2 worker processes;
 * ``trafilatura`` (HTML only): ``trafilatura.extract`` alone over the same pages, the
   reference the HTML path is compared with.
@@ -145,10 +146,10 @@ def run_loop(corpus: str, out: str, shard_size: int, profile_to: str | None) -> 
         profiler.dump_stats(profile_to)
 
 
-def run_flow(corpus: str, out: str, shard_size: int, workers: int) -> None:
+def run_flow(corpus: str, out: str, shard_size: int, workers: int, near_duplicates: str | None = None) -> None:
     from flows.clean_corpus import clean_corpus
 
-    clean_corpus(source=corpus, output=out, shard_size=shard_size, workers=workers, full=True)
+    clean_corpus(source=corpus, output=out, shard_size=shard_size, workers=workers, full=True, near_duplicates=near_duplicates)
 
 
 def child(args: argparse.Namespace) -> None:
@@ -156,15 +157,18 @@ def child(args: argparse.Namespace) -> None:
 
     english_lexicon()  # start-up cost, not per-document cost
     start = time.perf_counter()
+    at_start = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_at_start = at_start.ru_utime + at_start.ru_stime  # this process only: the local runner's work, not a Dask worker's
     if args.mode == "loop":
         run_loop(args.corpus, args.out, args.shard_size, args.profile_to)
     elif args.mode == "trafilatura":
         run_trafilatura(args.corpus)
-    else:
-        run_flow(args.corpus, args.out, args.shard_size, 2 if args.mode == "dask" else 0)
+    else:  # "local-off": the local runner without near-duplicate detection (its cost is local minus this)
+        run_flow(args.corpus, args.out, args.shard_size, 2 if args.mode == "dask" else 0, "off" if args.mode == "local-off" else None)
     seconds = time.perf_counter() - start
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak / 1024}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = max(usage.ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime - cpu_at_start, "peak_rss_mb": peak / 1024}))
 
 
 # --- driver ----------------------------------------------------------------------------
@@ -233,7 +237,7 @@ def main() -> None:
         return child(args)
 
     modes = args.modes.split(",")
-    cores = {"loop": 1, "local": 1, "dask": 2, "trafilatura": 1}
+    cores = {"loop": 1, "local": 1, "local-off": 1, "dask": 2, "trafilatura": 1}
     results: dict = {"shard_size": args.shard_size, "runs": []}
     with tempfile.TemporaryDirectory(prefix="newsclean-throughput-") as tmp:
         workdir = Path(tmp)
@@ -255,7 +259,7 @@ def main() -> None:
                             floor = r["seconds"]
                         r["time_vs_loop"] = r["seconds"] / floor if floor else None
                         results["runs"].append(r)
-                        print(f"{kind:4s} n={n:6d} {mode:11s} {r['seconds']:8.1f} s  {r['docs_per_s_per_core']:7.1f} docs/s/core  "
+                        print(f"{kind:4s} n={n:6d} {mode:11s} {r['seconds']:8.1f} s ({r['cpu_seconds']:.1f} s CPU)  {r['docs_per_s_per_core']:7.1f} docs/s/core  "
                               f"x{r['time_vs_loop'] or 0:.3f} of loop  peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
                     shutil.rmtree(corpus)
         finally:

@@ -98,6 +98,28 @@ class HtmlOptions(_Section):
     time_limit: float = Field(10.0, gt=0, description="Seconds one page's extraction may take; slower pages are rejected.")
 
 
+class NearDuplicateOptions(_Section):
+    """Near-duplicate records (cleaners/run/near_duplicates.py); the defaults are justified
+    by ``benchmarks/near_duplicates.py`` (docs/benchmarks.md)."""
+
+    mode: Literal["mark", "skip", "off"] = Field(
+        "mark",
+        description="'mark': a later copy's record says which earlier record it matches; 'skip': later copies go to skipped.jsonl "
+        "(reason 'near_duplicate') instead of the documents; 'off': no signatures at all.",
+    )
+    threshold: float = Field(0.6, gt=0.0, le=1.0, description="Estimated Jaccard similarity of the word shingles from which two texts are one story.")
+    shingle_words: int = Field(5, ge=1, le=10, description="Words per shingle.")
+    permutations: int = Field(128, ge=16, le=1024, description="MinHash values per signature.")
+    bands: int = Field(32, ge=1, description="LSH bands: two texts that agree on all the values of one band are compared.")
+    min_words: int = Field(50, ge=1, description="Texts of fewer words get no signature (a short brief is like many others).")
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> "NearDuplicateOptions":
+        if self.bands > self.permutations:
+            raise ValueError(f"bands ({self.bands}) cannot exceed permutations ({self.permutations})")
+        return self
+
+
 class CleanConfig(_Section):
     encoding: EncodingOptions = EncodingOptions()
     spacing: SpacingOptions = SpacingOptions()
@@ -107,11 +129,15 @@ class CleanConfig(_Section):
     limits: LimitOptions = LimitOptions()
     input: InputOptions = InputOptions()
     html: HtmlOptions = HtmlOptions()
+    near_duplicates: NearDuplicateOptions = NearDuplicateOptions()
 
-    def overridden(self, input_format: str | None = None, strictness: str | None = None) -> "CleanConfig":
-        """This config with the command line's choices (``--format``, ``--strictness``) in
-        place of the file's, validated like the file (so the config hash is the effective one)."""
+    def overridden(self, input_format: str | None = None, strictness: str | None = None, near_duplicates: str | None = None) -> "CleanConfig":
+        """This config with the command line's choices (``--format``, ``--strictness``,
+        ``--near-duplicates``) in place of the file's, validated like the file (so the config
+        hash is the effective one)."""
         data = self.model_dump(mode="json")
+        if near_duplicates is not None:
+            data["near_duplicates"]["mode"] = near_duplicates
         if input_format is not None:
             data["input"]["format"] = input_format
         if strictness is not None:

@@ -136,6 +136,14 @@ class Pipeline(_Model):
     processed_at: str = Field(description="UTC timestamp, ISO 8601; run metadata, not content.")
 
 
+class NearDuplicate(_Model):
+    """This record's text is the same story as an earlier record's (cleaners/run/near_duplicates.py)."""
+
+    cluster: str = Field(description="id of the cluster's first record (in ledger history: earlier runs, then this run's order); the same across runs.")
+    similarity: float = Field(ge=0.0, le=1.0, description="Estimated Jaccard similarity (MinHash) of the word shingles of this text and `match`'s.")
+    match: str = Field(description="id of the most similar earlier record of the cluster.")
+
+
 class Record(_Model):
     id: str = Field(description="sha256 hex of the raw input bytes.")
     text: str
@@ -147,6 +155,14 @@ class Record(_Model):
     edits: list[Edit]
     stats: Stats
     pipeline: Pipeline
+    near_duplicate: NearDuplicate | None = Field(
+        None,
+        description=(
+            "Set when an earlier record (this run or an earlier one in the ledger) is the same story; null for a text with no "
+            "earlier copy (the first record of a cluster, whose id is the cluster's id) and for texts too short to compare. "
+            "Group a run by `near_duplicate.cluster`, else `id`. Always the last key of the JSON object."
+        ),
+    )
 
 
 class Reject(_Model):
@@ -162,7 +178,7 @@ class Reject(_Model):
 
 
 #: Why an input was skipped: already cleaned (the ledger or this run), or not a document.
-SKIP_REASONS = ("unchanged", "duplicate", "redirect", "http_status", "not_document", "unsupported_format")
+SKIP_REASONS = ("unchanged", "duplicate", "near_duplicate", "redirect", "http_status", "not_document", "unsupported_format")
 
 
 class Skip(_Model):
@@ -176,6 +192,7 @@ class Skip(_Model):
     reason: Literal[SKIP_REASONS] = Field(  # type: ignore[valid-type]
         description=(
             "'unchanged': cleaned before with the same config; 'duplicate': the same bytes as another input; "
+            "'near_duplicate': cleaned, and its text is the same story as an earlier record (config near_duplicates.mode = 'skip'); "
             "'redirect': a WARC response with an HTTP 3xx status; 'http_status': a WARC response with a status other than 2xx or 3xx; "
             "'not_document': a WARC record that is not an HTML page or extracted text (a script, an image, a request or metadata record); "
             "'unsupported_format': a file in a source folder whose ending names no input format (.pdf, .png)."
@@ -188,6 +205,7 @@ class Skip(_Model):
     http_status: int | None = Field(None, description="The HTTP status of a WARC response ('redirect', 'http_status').")
     location: str | None = Field(None, description="Where a redirect points (its Location header).")
     content_type: str | None = Field(None, description="What a 'not_document' record holds: its HTTP Content-Type, or its WARC record type.")
+    near_duplicate: NearDuplicate | None = Field(None, description="'near_duplicate': the earlier record it matches, as a record would say it.")
     flow_run_id: str | None = None
 
 

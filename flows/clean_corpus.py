@@ -6,7 +6,10 @@ large one is read in parts by several tasks. Then two passes over sharded inputs
 name-variant, typo and site-template guards); the flow then skips the inputs the ledger
 says were already cleaned with this config (and exact duplicates), hands the merged counts
 to every task through one ``share-profile`` task, and ``clean-shard`` tasks clean the
-rest and write one JSONL shard each. The flow writes ``skipped.jsonl`` as it plans, and
+rest and write one JSONL shard each (with a MinHash signature of each record). Then one
+``find-near-duplicates`` task matches the signatures against each other and the ledger's
+history, and ``mark-shard`` tasks write the verdicts into the shards holding later copies.
+The flow writes ``skipped.jsonl`` as it plans (near-duplicate skips last), and
 ``rejects.jsonl`` and ``manifest.json`` last, so a run folder with a manifest is a
 complete run. Every rule and threshold lives in ``cleaners/``.
 
@@ -33,6 +36,7 @@ from cleaners.run import shards as batch
 from cleaners.run import ledger as ledger_mod
 from cleaners.run import manifest as manifest_mod
 from cleaners.run import folders as runs
+from cleaners.run import near_duplicates as near
 from cleaners.config import CleanConfig, load_config
 from cleaners.steps.run_profile import CorpusProfile
 from cleaners.run.report import write_report
@@ -140,6 +144,18 @@ def _document_counter(index: int) -> Callable[[bool], None] | None:
     return None if listener is SILENT else partial(listener.document, index)
 
 
+@task(name="find-near-duplicates", cache_policy=NO_CACHE, **storage_retries)
+def find_near_duplicates_task(ledger: str, run_id: str, shards: list[int], config: CleanConfig) -> near.RunDecision:
+    """The run's near-duplicates, from the shards' signatures and the ledger's history
+    (signatures only: no document text travels)."""
+    return near.decide_run(ledger, run_id, shards, config.near_duplicates)
+
+
+@task(name="mark-shard", cache_policy=NO_CACHE, **storage_retries)
+def mark_shard_task(summary: batch.ShardSummary, marks: dict, run: RunContext) -> tuple[batch.ShardSummary, list]:
+    return batch.mark_shard(summary, marks, run)
+
+
 @task(name="seal-ledger", cache_policy=NO_CACHE, **storage_retries)
 def seal_ledger_task(ledger: str, run_id: str) -> int:
     return ledger_mod.seal(ledger, run_id)
@@ -199,7 +215,7 @@ def _scan(pool: TaskRunner, refs: list[InputRef], shard_size: int, config: Clean
 
 def _clean_shards(
     runner: TaskRunner, run: RunContext, inputs: list[InputRef], others: list[InputRef], shard_size: int, full: bool,
-) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int, str]:
+) -> tuple[list[batch.ShardSummary], ledger_mod.Plan, int, str, dict | None]:
     """Scan, plan and clean on ``runner``, inside the current flow run.
 
     The runner is used directly rather than through a subflow so that the (possibly huge)
@@ -219,28 +235,69 @@ def _clean_shards(
             wanted = Opaque({digest for _, _, digest in documents if digest is not None})
             seen = read_ledger_task(run.ledger, run.info.config_hash, run.run_id, wanted).value
         flow_run_id = run.info.flow_run_id
-        with AtomicWriter(join(run.run_dir, "skipped.jsonl")) as skipped_file:  # streamed: most of a nightly run is skips
+        # streamed: most of a nightly run is skips; near-duplicate skips come last, after the cleaning
+        with AtomicWriter(join(run.run_dir, "skipped.jsonl")) as skipped_file:
+            write_skip = lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json")))  # noqa: E731
             passed = [batch.unsupported_skip(ref, flow_run_id) for ref in others]
             passed += [batch.not_document_skip(item, flow_run_id) for item in not_documents]
-            work = ledger_mod.plan(documents, seen, flow_run_id, lambda skip: skipped_file.write(jsonl_row(skip.model_dump(mode="json"))), passed)
-        found = len(documents) + len(passed)
-        del seen, documents, passed, not_documents  # not needed while the shards are cleaned
-        groups = batch.group_refs(work.todo, shard_size)
-        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(work.skip_reasons.items()))
-        logger.info("%d inputs in %d files: %d to clean in %d shards, %d skipped%s", found, len(inputs) + len(others), len(work.todo), len(groups), work.skipped, f" ({reasons})" if reasons else "")
-        _report("clean", 0, len(groups))
-        futures = [
-            pool.submit(
-                clean_shard_task,
-                {"index": i, "refs": Opaque(group), "run": run, "profile": shared, "seek": batch.seek_points(group, parts)},
-            )
-            for i, group in enumerate(groups)
-        ]
-        summaries: list[batch.ShardSummary] = []
-        for done, future in enumerate(as_finished(futures), start=1):
-            summaries.append(future.result())
-            _report("clean", done, len(groups), summaries[-1])
-    return sorted(summaries, key=lambda s: s.index), work, found, skipped_file.sha256
+            work = ledger_mod.plan(documents, seen, flow_run_id, write_skip, passed)
+            found = len(documents) + len(passed)
+            del seen, documents, passed, not_documents  # not needed while the shards are cleaned
+            groups = batch.group_refs(work.todo, shard_size)
+            reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(work.skip_reasons.items()))
+            logger.info("%d inputs in %d files: %d to clean in %d shards, %d skipped%s", found, len(inputs) + len(others), len(work.todo), len(groups), work.skipped, f" ({reasons})" if reasons else "")
+            _report("clean", 0, len(groups))
+            futures = [
+                pool.submit(
+                    clean_shard_task,
+                    {"index": i, "refs": Opaque(group), "run": run, "profile": shared, "seek": batch.seek_points(group, parts)},
+                )
+                for i, group in enumerate(groups)
+            ]
+            summaries: list[batch.ShardSummary] = []
+            for done, future in enumerate(as_finished(futures), start=1):
+                summaries.append(future.result())
+                _report("clean", done, len(groups), summaries[-1])
+            summaries.sort(key=lambda s: s.index)
+            near_found = None
+            if run.config.near_duplicates.mode != "off":
+                summaries, near_found = _near_duplicates(pool, run, summaries, write_skip, work)
+    return summaries, work, found, skipped_file.sha256, near_found
+
+
+def _near_duplicates(
+    pool: TaskRunner, run: RunContext, summaries: list[batch.ShardSummary], write_skip: Callable, work: ledger_mod.Plan
+) -> tuple[list[batch.ShardSummary], dict]:
+    """Find the run's near-duplicates (one task, signatures only) and write the verdicts into
+    the shards that hold later copies (a task each); in ``skip`` mode the copies' skips are
+    written and counted. Returns the updated summaries and the run's near-duplicate figures."""
+    logger = get_run_logger()
+    _report("near-duplicates", 0, 1)  # steps: finding them, then marking each shard that holds copies
+    found: near.RunDecision = pool.submit(
+        find_near_duplicates_task, {"ledger": run.ledger, "run_id": run.run_id, "shards": [s.index for s in summaries], "config": run.config}
+    ).result()
+    by_index = {s.index: s for s in summaries}
+    futures = [
+        pool.submit(mark_shard_task, {"summary": by_index[index], "marks": marks, "run": run}) for index, marks in sorted(found.marks.items())
+    ]
+    _report("near-duplicates", 1, 1 + len(futures))
+    marked: dict[int, tuple[batch.ShardSummary, list]] = {}
+    for done, future in enumerate(as_finished(futures), start=2):
+        summary, skips = future.result()
+        marked[summary.index] = (summary, skips)
+        _report("near-duplicates", done, 1 + len(futures))
+    for index in sorted(marked):  # skips in shard order, whatever order the tasks finished in
+        summary, skips = marked[index]
+        by_index[index] = summary
+        for skip in skips:
+            write_skip(skip)
+            work.skip_reasons["near_duplicate"] += 1
+    figures = {"mode": run.config.near_duplicates.mode, **found.summary()}
+    logger.info(
+        "near-duplicates: %d of %d compared records match an earlier one, in %d clusters (history: %d documents)",
+        found.copies, found.compared, found.clusters, found.history,
+    )
+    return [by_index[i] for i in sorted(by_index)], figures
 
 
 @flow(name="clean-corpus", log_prints=True)
@@ -256,6 +313,7 @@ def clean_corpus(
     ledger: str | None = None,
     input_format: Literal["auto", "text", "html", "jsonl", "warc", "csv", "tsv", "parquet"] | None = None,
     strictness: Literal["conservative", "balanced", "aggressive"] | None = None,
+    near_duplicates: Literal["mark", "skip", "off"] | None = None,
 ) -> dict:
     """Clean every input under ``source`` into an audited JSONL run folder under ``output``.
 
@@ -275,10 +333,12 @@ def clean_corpus(
             config; default: by file name ending, else by content).
         strictness: how much boilerplate goes (overrides ``[boilerplate] strictness`` of the
             config; ``aggressive`` for all-visible-text input such as ``page_text``).
+        near_duplicates: what to do with later copies of a story (overrides
+            ``[near_duplicates] mode`` of the config): ``mark``, ``skip`` or ``off``.
     """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
-    cleaning = load_config(config).overridden(input_format=input_format, strictness=strictness)
+    cleaning = load_config(config).overridden(input_format=input_format, strictness=strictness, near_duplicates=near_duplicates)
     flow_run_id = str(flow_run.get_id() or "local")
     _announce(flow_run_id=flow_run_id)
     if not str(output).strip():  # "" + "/run-..." is a run folder at the filesystem's root
@@ -300,10 +360,10 @@ def clean_corpus(
     # The validated config travels to the tasks in the context, not its path: loaded and
     # hashed once, and workers on other machines need not see the file.
     runner = task_runner_for(workers, dask_address)
-    summaries, work, found, skipped_sha = _clean_shards(runner, run, inputs, others, shard_size, full)
+    summaries, work, found, skipped_sha, near_found = _clean_shards(runner, run, inputs, others, shard_size, full)
     manifest = runs.finish_run(
         run, summaries, work, found, len(inputs) + len(others), skipped_sha, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        count_endings(others),
+        count_endings(others), near_found,
     )
     _announce(complete=True)
     seal_ledger_task(ledger, run.run_id)  # after the manifest: a sealed run is a complete run

@@ -63,6 +63,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 INPUT_FORMATS = ("auto", "text", "html", "jsonl", "warc", "csv", "tsv", "parquet")
 STRICTNESS_LEVELS = ("conservative", "balanced", "aggressive")
+NEAR_DUPLICATE_MODES = ("mark", "skip", "off")
 
 
 def _print_version(value: bool) -> None:
@@ -157,6 +158,9 @@ def clean(
     strictness: Optional[str] = typer.Option(
         None, "--strictness", "-s", help="How much boilerplate goes: conservative, balanced or aggressive (default: the config's, balanced). Use aggressive for all-visible-text input."
     ),
+    near_duplicates: Optional[str] = typer.Option(
+        None, "--near-duplicates", help="Later copies of a story: mark (default: their records name the earlier record), skip (to skipped.jsonl) or off."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's logs on the terminal."),
 ) -> None:
     """Clean SOURCE... into a new run folder under --out, through the clean-corpus flow.
@@ -179,6 +183,9 @@ def clean(
         raise typer.Exit(2)
     if strictness is not None and strictness not in STRICTNESS_LEVELS:
         console.print(f"[red]error:[/red] --strictness must be one of {', '.join(STRICTNESS_LEVELS)}, not {strictness!r}")
+        raise typer.Exit(2)
+    if near_duplicates is not None and near_duplicates not in NEAR_DUPLICATE_MODES:
+        console.print(f"[red]error:[/red] --near-duplicates must be one of {', '.join(NEAR_DUPLICATE_MODES)}, not {near_duplicates!r}")
         raise typer.Exit(2)
     try:
         load_config(config)  # fail before starting Prefect on a bad config file
@@ -212,6 +219,7 @@ def clean(
                     ledger=ledger,
                     input_format=input_format,
                     strictness=strictness,
+                    near_duplicates=near_duplicates,
                 )
         except SourceError as exc:
             console.print(f"[red]error:[/red] {exc}")
@@ -226,7 +234,11 @@ class _Bars(RunProgress):
     beside the cleaning bar (counted document by document on the local runner, shard by
     shard on Dask), and what Ctrl-C needs to say how to resume."""
 
-    LABELS = {"split": ("splitting", "files", "counting documents in JSONL, WARC and table files"), "scan": ("scanning", "shards", "hashing, run-wide counts")}
+    LABELS = {
+        "split": ("splitting", "files", "counting documents in JSONL, WARC and table files"),
+        "scan": ("scanning", "shards", "hashing, run-wide counts"),
+        "near-duplicates": ("near-dups", "steps", "MinHash index"),
+    }
 
     def __init__(self, bars: Progress, interrupt: "Interrupt") -> None:
         self.bars = bars

@@ -19,8 +19,9 @@ class RunProgress:
 
     def phase(self, name: str, done: int, total: int, summary: Any | None = None) -> None:
         """``name``: "split" (JSONL, WARC and table files counted; only when there are
-        some), "scan" (the first pass, in shards) or "clean" (shards, each with its
-        :class:`~cleaners.run.shards.ShardSummary` as it completes)."""
+        some), "scan" (the first pass, in shards), "clean" (shards, each with its
+        :class:`~cleaners.run.shards.ShardSummary` as it completes) or "near-duplicates"
+        (finding them, then marking each shard that holds a later copy; not when off)."""
 
     def document(self, shard: int, is_record: bool) -> None:
         """One document of ``shard`` done: a record (True) or a reject (False)."""

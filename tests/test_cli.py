@@ -139,6 +139,9 @@ def test_version_and_a_bad_strictness_answer_at_once(tmp_path):
     assert result.exit_code == 2 and "--strictness must be one of conservative, balanced, aggressive" in result.output
     assert not (tmp_path / "out").exists()
     assert "--strictness" in CliRunner().invoke(app, ["clean", "--help"]).output
+    result = CliRunner().invoke(app, ["clean", str(SEEDS), "--out", str(tmp_path / "out"), "--near-duplicates", "drop"])
+    assert result.exit_code == 2 and "--near-duplicates must be one of mark, skip, off" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 #: case -> (arguments after `clean`, with {tmp} for the test's folder; what the error says)

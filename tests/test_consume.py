@@ -23,7 +23,7 @@ import pytest
 from .conftest import ROOT, SEEDS
 
 DOC = ROOT / "docs" / "consume.md"
-SECTIONS = ("1", "2", "3", "4")  # the numbered recipes
+SECTIONS = ("1", "2", "3", "4", "5")  # the numbered recipes
 
 
 def doc_blocks() -> list[tuple[str, str, str]]:
@@ -220,3 +220,23 @@ def test_latest_record_of_each_id(folder, monkeypatch):
     assert {row["id"]: (row["source.uri"], row["stats.chars_out"], row["text"]) for _, row in pandas_latest.iterrows()} == {
         i: (r["source"]["uri"], r["stats"]["chars_out"], r["text"]) for i, (_, r) in newest.items()
     }
+
+
+def test_one_row_per_story(folder, monkeypatch):
+    """The second run's new input is seed 000 with one more paragraph: a later copy of the
+    first run's record, so the two are one story; every other record is its own."""
+    monkeypatch.chdir(folder["root"])
+    out = folder["out"]
+    after = run_blocks(doc_blocks())
+    records = [r for run in sorted(folder["runs"].values()) for r in records_of(out / run)]
+    expected = Counter()
+    for record_id, story in {r["id"]: (r["near_duplicate"] or {}).get("cluster", r["id"]) for r in records}.items():
+        expected[story] += 1
+    (copy,) = [r for r in records if r["near_duplicate"]]
+    assert Path(copy["source"]["uri"]).name == "new.txt"
+    assert expected[copy["near_duplicate"]["cluster"]] == 2
+    for flavour in ("duckdb", "pandas"):
+        stories = after[("5", flavour)]["stories"]
+        assert dict(zip(stories["story"], stories["records"])) == expected, flavour
+        assert list(stories["records"]) == sorted(expected.values(), reverse=True)
+        assert stories["first_run"].min() == folder["runs"]["first"]

@@ -160,3 +160,16 @@ def test_local_cluster_workers_report_to_the_temporary_server_of_the_flow(prefec
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         assert PREFECT_API_URL.value() is None
         assert on_a_one_worker_cluster(api_url_of_worker) == server_url
+
+
+def test_near_duplicate_clusters_are_the_same_on_dask_and_the_local_runner(matrix):
+    """The JSONL row that repeats seed 004 with one more line is a later copy of it, however
+    the run is sharded and wherever its shards ran (signatures in the shard tasks, the index
+    in one task that reads them from storage)."""
+    for name, run_dir in matrix.items():
+        records = [json.loads(line) for shard in sorted(run_dir.glob("documents-*.jsonl")) for line in shard.read_text(encoding="utf-8").splitlines()]
+        by_source = {(Path(r["source"]["uri"]).name, r["source"]["member"]): r for r in records}
+        original = by_source[("004_40f3c241e9d272e8.txt", None)]
+        copy = by_source[("export.jsonl", 1)]
+        assert copy["near_duplicate"]["cluster"] == original["id"], name
+        assert [r["source"]["uri"] for r in records if r["near_duplicate"]] == [copy["source"]["uri"]], name

@@ -172,7 +172,7 @@ def test_documents_are_counted_inside_their_shard_as_they_are_cleaned(prefect_se
     assert {i: counted[(i, True)] for i in records_by_shard} == records_by_shard
     assert {key: n for key, n in counted.items() if not key[1]} == {(2, False): 1}  # the malformed row, in the last shard
     # the listener heard every phase to its end, and where the run went
-    assert [p for p in listener.phases if p[1] == p[2]] == [("split", 1, 1), ("scan", 3, 3), ("clean", 3, 3)]
+    assert [p for p in listener.phases if p[1] == p[2]] == [("split", 1, 1), ("scan", 3, 3), ("clean", 3, 3), ("near-duplicates", 1, 1)]
     assert listener.facts["complete"] is True and listener.facts["run_dir"].startswith(str(tmp_path / "out"))
 
 

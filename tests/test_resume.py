@@ -88,6 +88,13 @@ def test_kill_9_then_the_same_command_gives_every_record_exactly_once(prefect_se
     assert list(parts.iterdir()) == []
     ledger = [json.loads(line) for line in (out / "ledger" / "runs" / f"{manifest['run_id']}.jsonl").read_text().splitlines()]
     assert sorted(Path(e["source"]).name for e in ledger) == names
+    # near-duplicates over the kept and the new shards alike: doc i is seed i % 5 with one more
+    # line, so doc-000..004 open the five clusters and every later doc joins its seed's
+    by_name = {Path(r["source"]["uri"]).name: r for r in records}
+    for i, name in enumerate(names):
+        first = by_name[names[i % 5]]
+        assert (by_name[name]["near_duplicate"] or {}).get("cluster") == (None if i < 5 else first["id"]), name
+    assert manifest["near_duplicates"]["copies"] == DOCUMENTS - 5 and manifest["near_duplicates"]["clusters"] == 5
 
 
 def _group_alive(pgid: int) -> bool:

@@ -44,7 +44,7 @@ def test_hostile_names_in_inputs_never_become_output_paths(prefect_server, tmp_p
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     run_id = result["manifest"]["run_id"]
     assert written == sorted(
-        [f"ledger/runs/{run_id}.jsonl"]
+        [f"ledger/runs/{run_id}.jsonl", f"ledger/near_duplicates/{run_id}-0000.npz"]
         + [f"{run_id}/{name}" for name in ("documents-00000.jsonl", "manifest.json", "rejects.jsonl", "run.json", "skipped.jsonl")]
     )
     records = [json.loads(line) for f in (out / run_id).glob("documents-*.jsonl") for line in f.read_text().splitlines()]

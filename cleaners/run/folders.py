@@ -185,7 +185,7 @@ def open_run(
 
 def finish_run(
     run: RunContext, summaries: Sequence["ShardSummary"], plan: "Plan", found: int, files: int, skipped_sha256: str,
-    ended_at: str, unsupported_endings: Mapping[str, int] | None = None,
+    ended_at: str, unsupported_endings: Mapping[str, int] | None = None, near_duplicates: dict | None = None,
 ) -> dict:
     """Write ``rejects.jsonl`` and then ``manifest.json`` (a folder with a manifest is a
     complete run); returns the manifest. A resumed run first drops shard files its new
@@ -214,6 +214,7 @@ def finish_run(
         skipped_sha256=skipped_sha256,
         ledger=run.ledger,
         unsupported_endings=unsupported_endings,
+        near_duplicates=near_duplicates,
     )
     write_json(join(run.run_dir, MANIFEST), manifest)
     return manifest

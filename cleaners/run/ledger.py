@@ -11,6 +11,9 @@ Layout (a folder, local or any fsspec URL; by default ``<output>/ledger``)::
     parts/<run_id>-<shard>.jsonl   written by each shard task right after its documents
                                    file, so a run that dies keeps the shards it finished
     runs/<run_id>.jsonl            a finished run's parts, merged into one file
+    parts/<run_id>-<shard>.near.npz  the shard's MinHash signatures, until the run decides
+    near_duplicates/<run_id>-<n>.npz  every cleaned document's signature and near-duplicate
+                                   decision, in history order (cleaners/run/near_duplicates.py)
 
 Each line is one :class:`Entry`. Rejects whose cause may go away (an unreadable file, a
 bug) are not entered: the next run tries them again. Changing the config (its hash) makes
@@ -137,6 +140,7 @@ def seal(ledger: str, run_id: str) -> int:
     parts_dir = parts_location(root)
     parts = sorted(fs.glob(f"{parts_dir}/{run_id}-*.jsonl")) if fs.exists(parts_dir) else []
     summaries = sorted(fs.glob(f"{parts_dir}/{run_id}-*.summary.json")) if fs.exists(parts_dir) else []
+    summaries += sorted(fs.glob(f"{parts_dir}/{run_id}-*.near.npz")) if fs.exists(parts_dir) else []  # decided: in near_duplicates/ now
     lines: list[str] = []
     for path in parts:
         with fs.open(path, "rt", encoding="utf-8") as handle:

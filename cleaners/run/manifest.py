@@ -77,6 +77,7 @@ def build_manifest(
     skipped_sha256: str,
     ledger: str | None,
     unsupported_endings: Mapping[str, int] | None = None,
+    near_duplicates: dict | None = None,
 ) -> dict:
     """The manifest of a finished run; raises if any input is unaccounted for.
 
@@ -84,7 +85,8 @@ def build_manifest(
     whole file each) in ``files`` files, counted independently of the cleaning shards, so a
     lost shard or document fails the run instead of shrinking the counts.
     ``unsupported_endings``: the files of other endings in the source folders (skipped as
-    ``unsupported_format``), by ending.
+    ``unsupported_format``), by ending. ``near_duplicates``: the run's near-duplicate
+    figures (mode, records compared, copies, clusters, history size); null when off.
     """
     t = totals(summaries, skip_reasons)
     if inputs != t.records + t.rejects + t.skipped or inputs != t.inputs + t.skipped:
@@ -111,6 +113,7 @@ def build_manifest(
         "reject_reasons": t.reject_reasons,
         "skip_reasons": t.skip_reasons,
         "unsupported_endings": dict(sorted((unsupported_endings or {}).items(), key=lambda item: (-item[1], item[0]))),
+        "near_duplicates": near_duplicates,
         "shards": [{"file": s.file, "records": s.records, "sha256": s.sha256} for s in summaries],
         "rejects_file": {"file": "rejects.jsonl", "sha256": rejects_sha256},
         "skipped_file": {"file": "skipped.jsonl", "sha256": skipped_sha256},
@@ -131,6 +134,13 @@ def summary_table(manifest: dict) -> list[dict]:
     rows += [{"figure": f"removed: {cat}", "value": n} for cat, n in manifest["removals"].items()]
     rows += [{"figure": f"rejected: {reason}", "value": n} for reason, n in manifest["reject_reasons"].items()]
     rows += [{"figure": f"skipped: {reason}", "value": n} for reason, n in manifest["skip_reasons"].items()]
+    near = manifest.get("near_duplicates")  # null when off; absent in manifests before 0.3
+    if near:
+        rows += [
+            {"figure": "near-duplicates: records compared", "value": near["compared"]},
+            {"figure": f"near-duplicates: later copies ({'skipped' if near['mode'] == 'skip' else 'marked'})", "value": near["copies"]},
+            {"figure": "near-duplicates: clusters", "value": near["clusters"]},
+        ]
     endings = manifest.get("unsupported_endings") or {}  # manifests of 0.1 runs have none
     rows += [{"figure": f"skipped: unsupported_format {ending}", "value": n} for ending, n in endings.items()]
     return rows

@@ -402,6 +402,7 @@ def document_entry(record: dict, tables: _Tables, config: CleanConfig = _DEFAULT
         "r": _removals(record, tables, to16, with_text=decoded is None),
         "e": _edits(record, tables, to16),
         "o": cleaned_pieces(decoded, record["text"], to16) if decoded is not None else [record["text"]],
+        "d": [near["cluster"], near["similarity"], near["match"]] if (near := record.get("near_duplicate")) else None,
     }
 
 
@@ -577,7 +578,45 @@ def _header_html(manifest: dict, figures: RunFigures) -> str:
     return f'<header class="top"><h1>newsclean review report</h1><p class="meta">{meta}</p>{note}</header>'
 
 
-def summary_html(run_dir: str, manifest: dict, figures: RunFigures) -> str:
+#: Clusters the review page lists (largest first); the rest are counted.
+SHOWN_CLUSTERS = 50
+
+
+def near_duplicate_groups(entries: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The run's near-duplicate clusters: the cluster id and the entries in it (its first
+    record, when in this run, first), largest cluster first, then by id."""
+    groups: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry.get("d"):
+            groups.setdefault(entry["d"][0], []).append(entry)
+    by_id = {entry["id"]: entry for entry in entries}
+    ordered = [(cluster, ([by_id[cluster]] if cluster in by_id else []) + members) for cluster, members in groups.items()]
+    return sorted(ordered, key=lambda item: (-len(item[1]), item[0]))
+
+
+def _clusters_html(manifest: dict, entries: list[dict]) -> str:
+    near = manifest.get("near_duplicates")
+    if not near:
+        return '<p class="note">Near-duplicate detection was off for this run.</p>'
+    groups = near_duplicate_groups(entries)
+    if not groups:
+        skipped = " (later copies were skipped: see skipped.jsonl)" if near.get("mode") == "skip" and near.get("copies") else ""
+        return f'<p class="note">No record of this run is a later copy of another{skipped}.</p>'
+    items = []
+    for cluster, members in groups[:SHOWN_CLUSTERS]:
+        rows = []
+        if members[0]["id"] != cluster:
+            rows.append(f"<li>first record <code>{_e(cluster[:12])}</code>, in an earlier run</li>")
+        for member in members:
+            title = f" {_e(member['t'])}" if member.get("t") else ""
+            copy = f" · {member['d'][1]:.2f} like <code>{_e(member['d'][2][:12])}</code>" if member.get("d") else " · first"
+            rows.append(f'<li><span class="uri">{_e(member["u"])}</span>{title}{copy}</li>')
+        items.append(f"<li>cluster <code>{_e(cluster[:12])}</code> ({len(members)} here)<ul>{''.join(rows)}</ul></li>")
+    more = f"<p class=\"note\">and {len(groups) - SHOWN_CLUSTERS} more clusters</p>" if len(groups) > SHOWN_CLUSTERS else ""
+    return f'<ol class="clusters">{"".join(items)}</ol>{more}'
+
+
+def summary_html(run_dir: str, manifest: dict, figures: RunFigures, entries: list[dict] | None = None) -> str:
     """The static top of the page: everything a reviewer reads before opening documents."""
     return (
         _header_html(manifest, figures)
@@ -588,6 +627,7 @@ def summary_html(run_dir: str, manifest: dict, figures: RunFigures) -> str:
         + f"<div class=\"panel\"><h2>Most frequent removal rules</h2>{_rules_html(figures)}</div>"
         + f"<div class=\"panel\"><h2>Languages</h2>{_languages_html(manifest)}<h2>Edits</h2>{_edits_html(figures)}</div>"
         + f"<div class=\"panel\"><h2>Rejects</h2>{_rejects_html(run_dir, manifest)}</div>"
+        + f"<div class=\"panel wide\" id=\"near-duplicates\"><h2>Near-duplicate clusters</h2>{_clusters_html(manifest, entries or [])}</div>"
         + "</div></section>"
     )
 
@@ -649,7 +689,7 @@ def render_report(run_dir: str | Path) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>\n{_asset('report.css')}\n{_category_css()}</style></head>\n<body>\n"
-        + summary_html(run_dir, manifest, figures)
+        + summary_html(run_dir, manifest, figures, entries)
         + "\n"
         + _documents_html()
         + f'\n<script type="application/json" id="report-data">{_script_json(payload)}</script>\n'

@@ -23,13 +23,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 from fsspec.core import url_to_fs
 
 from cleaners.run import ledger as ledger_mod
+from cleaners.run import near_duplicates as near
 from cleaners.config import CleanConfig
 from cleaners.steps.run_profile import CorpusProfile
 from cleaners.inputs.decode import RejectInput, decode_text
 from cleaners.inputs.files import WHOLE_FILE, BadInput, InputDocument, NotDocument, Part, is_container, read_documents, split_container
 from cleaners.pipeline import RunInfo, clean_document, reject_document
 from cleaners.run.folders import RunContext
-from cleaners.record import Record, Reject, Skip
+from cleaners.record import NearDuplicate, Record, Reject, Skip
 from cleaners.inputs.discovery import INPUT_ENDINGS, PERMANENT_READ_ERRORS, InputRef, ending_of
 from cleaners.run.storage import AtomicWriter, file_sha256, join, json_line, write_atomic, write_json
 from cleaners.steps.site_templates import host_of
@@ -335,6 +336,9 @@ def clean_shard(
     languages: Counter[str] = Counter()
     cleaned: list[tuple[str, int | None, str]] = []  # (source, member, sha256) of each record
     skipped: Counter[str] = Counter()
+    near_options = config.near_duplicates
+    signing = ledger is not None and run_id is not None and near_options.mode != "off"
+    signed: tuple[list[str], list] = ([], [])  # ids and signatures of the records long enough to compare
     with AtomicWriter(join(run_dir, summary.file)) as out:
         for result in results_for(refs, config, run, profile, seek):
             if isinstance(result, NotDocument):
@@ -348,6 +352,9 @@ def clean_shard(
                 continue
             out.write(json_line(result.model_dump_json()))
             cleaned.append((result.source.uri, result.source.member, result.id))
+            if signing and (signature := near.signature(result.text, near_options)) is not None:
+                signed[0].append(result.id)
+                signed[1].append(signature)
             summary.chars_in += result.stats.chars_in
             summary.chars_out += result.stats.chars_out
             removals.update(result.stats.removals)
@@ -362,5 +369,131 @@ def clean_shard(
     if ledger is not None and run_id is not None:
         entries = ledger_mod.entries_for_shard(run_id, run.config_hash, summary.file, cleaned, summary.rejects)
         write_atomic(ledger_mod.part_uri(ledger, run_id, index), ledger_mod.render(entries))
+        if signing:
+            near.save_shard(near.shard_uri(ledger_mod.parts_location(ledger), run_id, index), near_options, *signed)
         write_json(ledger_mod.summary_uri(ledger, run_id, index), {"refs_sha256": refs_digest(refs), "summary": summary.to_dict()})
     return summary
+
+
+#: The last key of every record line (``Record.near_duplicate``); a quote inside a JSON
+#: string is escaped, so this cannot match inside a value.
+_NEAR_KEY = ',"near_duplicate":'
+#: Where a record line's id sits: ``{"id":"<64 hex>",...`` (``Record.id`` is the first field).
+_ID = slice(len('{"id":"'), len('{"id":"') + 64)
+
+
+def with_near_duplicate(line: str, verdict: NearDuplicate | None) -> str:
+    """A record line (without its newline) with ``near_duplicate`` set to ``verdict``."""
+    at = line.rindex(_NEAR_KEY) + len(_NEAR_KEY)
+    return line[:at] + ("null" if verdict is None else verdict.model_dump_json()) + "}"
+
+
+def mark_shard(summary: ShardSummary, marks: dict[str, NearDuplicate], context: RunContext) -> tuple[ShardSummary, list[Skip]]:
+    """Write the run's near-duplicate verdicts (by record id) into a cleaned shard.
+
+    ``near_duplicates.mode = "mark"``: each later copy's line gets its ``near_duplicate``.
+    ``"skip"``: its line leaves the documents file and comes back as a ``near_duplicate``
+    skip; the shard's counts lose it (a skipped input is no record) and its ledger entry
+    says where it went. Idempotent: a resumed run marks a marked shard to the same bytes,
+    and its skips are rebuilt from the ledger entries (the lines are gone).
+    """
+    run_dir, ledger, run_id = context.run_dir, context.ledger, context.run_id
+    skipping = context.config.near_duplicates.mode == "skip"
+    uri = join(run_dir, summary.file)
+    if any(marked is not None for _, marked in _verdict_lines(uri, marks, skipping)):  # else the file stays as it is
+        dropped: list[dict] = []
+        with AtomicWriter(uri) as out:
+            for line, marked in _verdict_lines(uri, marks, skipping):
+                if marked is None:
+                    out.write(line)
+                elif marked == "":
+                    dropped.append(json.loads(line))
+                else:
+                    out.write(marked)
+        summary = replace(_without(summary, dropped), sha256=out.sha256)
+        if ledger is not None and run_id is not None:
+            if dropped:
+                _enter_as_skipped(ledger, run_id, summary.index, {record["id"] for record in dropped})
+            _rewrite_summary(ledger, run_id, summary)
+    skips = _near_duplicate_skips(ledger, run_id, summary.index, marks, context.info.flow_run_id) if skipping and ledger and run_id else []
+    return summary, skips
+
+
+def _lines(uri: str) -> Iterator[str]:
+    """A shard file's lines, streamed (json_line escapes every other line break)."""
+    fs, path = url_to_fs(uri)
+    with fs.open(path, "rt", encoding="utf-8", newline="\n") as handle:
+        yield from handle
+
+
+def _verdict_lines(uri: str, marks: dict[str, NearDuplicate], skipping: bool) -> Iterator[tuple[str, str | None]]:
+    """Each line of a shard, streamed, with what becomes of it: None when it stays as it
+    is, "" when it goes (skip mode), else the line with its verdict."""
+    for line in _lines(uri):
+        verdict = marks.get(line[_ID])
+        if verdict is None:
+            yield line, None
+        elif skipping:
+            yield line, ""
+        else:
+            marked = with_near_duplicate(line.rstrip("\n"), verdict) + "\n"
+            yield line, None if marked == line else marked
+
+
+def _without(summary: ShardSummary, records: Sequence[dict]) -> ShardSummary:
+    """The summary's counts less these records'."""
+    if not records:
+        return summary
+    removals, rules, languages = Counter(summary.removals), Counter(summary.rules), Counter(summary.languages)
+    for record in records:
+        removals.subtract(record["stats"]["removals"])
+        rules.subtract(r["rule"] for r in record["removed"])
+        languages.subtract([record["language"]["code"] or "unknown"])
+    return replace(
+        summary,
+        records=summary.records - len(records),
+        inputs=summary.inputs - len(records),
+        chars_in=summary.chars_in - sum(r["stats"]["chars_in"] for r in records),
+        chars_out=summary.chars_out - sum(r["stats"]["chars_out"] for r in records),
+        removals={k: n for k, n in sorted(removals.items()) if n},
+        rules={k: n for k, n in sorted(rules.items()) if n},
+        languages={k: n for k, n in sorted(languages.items()) if n},
+    )
+
+
+def _rewrite_summary(ledger: str, run_id: str, summary: ShardSummary) -> None:
+    """The committed summary of a marked shard: its new sha256 and counts (a resumed run
+    takes the shard as done, marked)."""
+    uri = ledger_mod.summary_uri(ledger, run_id, summary.index)
+    fs, path = url_to_fs(uri)
+    with fs.open(path, "rt", encoding="utf-8") as handle:
+        saved = json.load(handle)
+    write_json(uri, {"refs_sha256": saved["refs_sha256"], "summary": summary.to_dict()})
+
+
+def _part_entries(ledger: str, run_id: str, index: int) -> list[dict]:
+    fs, path = url_to_fs(ledger_mod.part_uri(ledger, run_id, index))
+    with fs.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _enter_as_skipped(ledger: str, run_id: str, index: int, ids: set[str]) -> None:
+    """The ledger part of a shard whose records ``ids`` were skipped as near-duplicates."""
+    entries = [
+        ledger_mod.Entry(**{**row, "outcome": "near_duplicate", "file": "skipped.jsonl"} if row["sha256"] in ids and row["outcome"] == "record" else row)
+        for row in _part_entries(ledger, run_id, index)
+    ]
+    write_atomic(ledger_mod.part_uri(ledger, run_id, index), ledger_mod.render(entries))
+
+
+def _near_duplicate_skips(ledger: str, run_id: str, index: int, marks: dict[str, NearDuplicate], flow_run_id: str | None) -> list[Skip]:
+    """The ``skipped.jsonl`` rows of the shard's skipped copies, in file order."""
+    return [
+        Skip(
+            source=row["source"], member=row["member"], sha256=row["sha256"], reason="near_duplicate",
+            message=f"cleaned; the same story as record {verdict.match} (estimated similarity {verdict.similarity}), cluster {verdict.cluster}",
+            near_duplicate=verdict, flow_run_id=flow_run_id,
+        )
+        for row in _part_entries(ledger, run_id, index)
+        if row["outcome"] == "near_duplicate" and (verdict := marks.get(row["sha256"])) is not None
+    ]

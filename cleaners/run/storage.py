@@ -41,7 +41,9 @@ class AtomicWriter:
         return self
 
     def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+        self.write_bytes(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
         self.digest.update(data)
         self.handle.write(data)
 
