@@ -297,3 +297,20 @@ def test_deciding_and_marking_again_after_a_crash_changes_nothing(tmp_path, mode
     else:
         assert len(records) == 1 and [s.reason for s in first[1][2:]] == ["near_duplicate", "near_duplicate"]
         assert sum(s.records for s in first[1][:2]) == 1 and sum(s.inputs for s in first[1][:2]) == 1
+
+
+@pytest.mark.prefect
+def test_the_review_page_says_on_each_copy_which_record_it_matches(nights, tmp_path):
+    from cleaners.run.report import write_report
+    from tests import chromium
+
+    chromium.require_chromium()
+    run_dir, _ = nights["night1"]
+    page = Path(write_report(run_dir, tmp_path / "report.html"))
+    dom = chromium.dump_dom(page.as_uri(), tmp_path / "profile").stdout
+    assert 'data-js-ok="1"' in dom
+    records = records_by_name(run_dir)
+    articles = {re.search(r'data-uri="([^"]+)"', part).group(1): part for part in dom.split("<article")[1:]}
+    copy = articles[records["b-outlet.txt"]["source"]["uri"]]
+    assert f"near-duplicate of {records['a-original.txt']['id'][:12]}" in copy
+    assert "near-duplicate of" not in articles[records["a-original.txt"]["source"]["uri"]]

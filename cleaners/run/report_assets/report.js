@@ -157,6 +157,7 @@
     p.appendChild(el("span", null, "language: " + d.l));
     p.appendChild(el("span", null, fmt(d.s[0]) + " → " + fmt(d.s[1]) + " characters (" + fmt(d.s[2]) + " removed)"));
     p.appendChild(el("span", { "title": d.id }, "id " + d.id.slice(0, 12)));
+    if (d.d) p.appendChild(el("span", { "class": "near-duplicate", "title": "cluster " + d.d[0] }, "near-duplicate of " + d.d[2].slice(0, 12) + " (" + d.d[1] + ")"));
     var chips = el("span");
     var cats = categoriesOf(d);
     CATS.forEach(function (c) { if (cats[c]) chips.appendChild(el("span", { "class": "chip c-" + c, "data-category": c }, c + " " + cats[c])); });
