@@ -139,15 +139,15 @@ def seal(ledger: str, run_id: str) -> int:
     fs, root = url_to_fs(ledger)
     parts_dir = parts_location(root)
     parts = sorted(fs.glob(f"{parts_dir}/{run_id}-*.jsonl")) if fs.exists(parts_dir) else []
-    summaries = sorted(fs.glob(f"{parts_dir}/{run_id}-*.summary.json")) if fs.exists(parts_dir) else []
-    summaries += sorted(fs.glob(f"{parts_dir}/{run_id}-*.near.npz")) if fs.exists(parts_dir) else []  # decided: in near_duplicates/ now
+    # the shards' summaries (for resuming) and signatures (decided: in near_duplicates/ now)
+    companions = sorted(p for kind in ("summary.json", "near.npz") for p in fs.glob(f"{parts_dir}/{run_id}-*.{kind}")) if fs.exists(parts_dir) else []
     lines: list[str] = []
     for path in parts:
         with fs.open(path, "rt", encoding="utf-8") as handle:
             lines += [line for line in handle if line.strip()]
     if lines:  # a run that cleaned nothing leaves no file
         write_atomic(join(join(ledger, RUNS), f"{run_id}.jsonl"), "".join(lines))
-    for path in parts + summaries:
+    for path in parts + companions:
         fs.rm(path)
     return len(lines)
 

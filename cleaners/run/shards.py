@@ -400,21 +400,21 @@ def mark_shard(summary: ShardSummary, marks: dict[str, NearDuplicate], context: 
     run_dir, ledger, run_id = context.run_dir, context.ledger, context.run_id
     skipping = context.config.near_duplicates.mode == "skip"
     uri = join(run_dir, summary.file)
-    if any(marked is not None for _, marked in _verdict_lines(uri, marks, skipping)):  # else the file stays as it is
-        dropped: list[dict] = []
-        with AtomicWriter(uri) as out:
-            for line, marked in _verdict_lines(uri, marks, skipping):
-                if marked is None:
-                    out.write(line)
-                elif marked == "":
-                    dropped.append(json.loads(line))
-                else:
-                    out.write(marked)
-        summary = replace(_without(summary, dropped), sha256=out.sha256)
-        if ledger is not None and run_id is not None:
-            if dropped:
-                _enter_as_skipped(ledger, run_id, summary.index, {record["id"] for record in dropped})
-            _rewrite_summary(ledger, run_id, summary)
+    dropped: list[dict] = []
+    with AtomicWriter(uri) as out:  # one streamed pass; a marked shard marked again comes out the same bytes
+        for line in _lines(uri):
+            verdict = marks.get(line[_ID])
+            if verdict is None:
+                out.write(line)
+            elif skipping:
+                dropped.append(json.loads(line))
+            else:
+                out.write(with_near_duplicate(line.rstrip("\n"), verdict) + "\n")
+    summary = replace(_without(summary, dropped), sha256=out.sha256)
+    if ledger is not None and run_id is not None:
+        if dropped:
+            _enter_as_skipped(ledger, run_id, summary.index, {record["id"] for record in dropped})
+        _rewrite_summary(ledger, run_id, summary)
     skips = _near_duplicate_skips(ledger, run_id, summary.index, marks, context.info.flow_run_id) if skipping and ledger and run_id else []
     return summary, skips
 
@@ -424,20 +424,6 @@ def _lines(uri: str) -> Iterator[str]:
     fs, path = url_to_fs(uri)
     with fs.open(path, "rt", encoding="utf-8", newline="\n") as handle:
         yield from handle
-
-
-def _verdict_lines(uri: str, marks: dict[str, NearDuplicate], skipping: bool) -> Iterator[tuple[str, str | None]]:
-    """Each line of a shard, streamed, with what becomes of it: None when it stays as it
-    is, "" when it goes (skip mode), else the line with its verdict."""
-    for line in _lines(uri):
-        verdict = marks.get(line[_ID])
-        if verdict is None:
-            yield line, None
-        elif skipping:
-            yield line, ""
-        else:
-            marked = with_near_duplicate(line.rstrip("\n"), verdict) + "\n"
-            yield line, None if marked == line else marked
 
 
 def _without(summary: ShardSummary, records: Sequence[dict]) -> ShardSummary:
