@@ -89,3 +89,77 @@ def test_a_dash_between_capitalised_words_ends_a_name():
 
     assert list(capitalised_runs("Kean — July 17th, 2012, 7:05 pm")) == []
     assert list(capitalised_runs("Jean-Paul Sartre wrote")) == [("Jean", "Paul"), ("Paul", "Sartre")]  # a hyphen joins
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the fix would be a word written only with a capital ("Swedish"): a lowercase edit is wrong either way
+        "Now your relationship is in jeopardy because you don't read sweedish, because of all the arguing.",
+        # no vowel: an abbreviation the writer typed on purpose
+        "It can be objectively tested with compilers and input/output but smth to be aware of for the next time.",
+        # a neighbour across punctuation is another phrase: "purty! As" does not back "party"
+        "It has a pretty literal, no-nonsense title (and the cover art is so purty!). As for the fruits of this year, see below.",
+    ],
+)
+def test_words_the_writer_meant_stay_as_written(text):
+    assert edits(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # two readings: "ads can" or "ad scan" (what was meant)
+        "Walmart's Black Friday adscan just went up last night and several deals are already available to buy.",
+        # a common word of another language (French "oursins", sea urchins)
+        "I remember the weekends spent fishing oursins, or sea urchins, along the rocky coastline of the island.",
+        # "on-" is a prefix ("onboard", "onshore", "onchain")
+        "The node replays historic mainnet blocks exactly as they occur onchain, with the same gas used by each.",
+    ],
+)
+def test_no_split_where_the_token_reads_otherwise(text):
+    assert edits(text) == []
+
+
+def test_run_togethers_of_two_plain_readings_are_still_split():
+    text = ("The hospitals and insurance companiesin the region agreed. They face challengeswith the online attacks, "
+            "and relaxingthe rules on doping was arguably the worst idea in the report.")
+    assert edits(text) == [
+        ("split", "companiesin", "companies in"), ("split", "challengeswith", "challenges with"), ("split", "relaxingthe", "relaxing the"),
+    ]
+
+
+def test_a_slip_in_reported_speech_is_mended_but_a_short_quote_is_kept():
+    speech = '"We will seperate the two teams and review every single case before the vote," the minister said on Monday.'
+    assert edits(speech) == [("typo", "seperate", "separate")]
+    nickname = 'The fans call the striker "the seperate one" and chant it at every single home game of the season.'
+    assert edits(nickname) == []
+
+
+def test_a_long_slip_inside_a_list_item_is_mended_but_not_a_short_token_or_the_first_word():
+    assert edits("Cons\n\nNot comfotable for sleeping\n") == [("typo", "comfotable", "comfortable")]
+    assert edits("Sunglasses ( goodr for life!)\nBaseball cap\n") == []
+    # a heading that lost its drop cap: "Information", not "information"
+    assert edits("nformation to Give Your Caterer\n") == []
+
+
+def test_a_page_full_of_unknown_lowercase_words_is_jargon_not_typos():
+    # a build log of a Rust port: 23 of its 50 distinct lowercase words are crate names
+    crates = ("libc", "tokio", "errno", "memchr", "bitflags", "linkme", "serde", "itoa", "smallvec", "tempfile", "winapi", "xshell",
+              "rustls", "hyper", "anyhow", "thiserror", "clap", "indexmap", "hashbrown", "crossbeam", "parking", "once", "cell",
+              "mimalloc", "libloading", "nom", "chrono", "tracing", "futures", "bytes", "reqwest", "axum", "tonic", "prost", "ahash",
+              "getrandom")
+    jargon = ("Support for m68k isn't merged yet. A PR adding m68k support to rustix will also need to be done, since both of "
+              "these crates are dependencies of the compiler. " + " ".join(f"Then {name} builds." for name in crates))
+    assert edits(jargon) == []
+    # the same slip on an ordinary page is still mended
+    assert edits("The cabin has a rustix charm, and the family who built it still visits every single summer.") == [
+        ("typo", "rustix", "rustic")
+    ]
+
+
+def test_a_lowercase_word_beside_a_name_is_part_of_it_unless_the_fix_is_a_common_word():
+    assert edits("Police said Justine Ruszczyk damond was shot by an officer responding to her call on Saturday night.") == []
+    assert edits("If you don't want to adopt a full engine like CedarDB rihgt away, nesting systems can be a good start.") == [
+        ("typo", "rihgt", "right")
+    ]

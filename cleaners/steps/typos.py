@@ -77,6 +77,10 @@ class Lexicon:
     #: Every word of the dictionaries of ``[dictionary] word_lists`` (lowercase): real words,
     #: however rare ("balk", "incompliant", "faery"), that a frequency list misses.
     dictionary: frozenset[str] = frozenset()
+    #: Words the dictionaries write only with a capital ("swedish", "monday"), lowercased:
+    #: a proper noun or adjective, never the fix of a lowercase token ("sweedish" ->
+    #: "swedish" would still be wrong).
+    proper: frozenset[str] = frozenset()
     #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
     #: distinct word of every document, and most words recur across documents.
     knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
@@ -184,7 +188,16 @@ def english_lexicon() -> Lexicon:
         if len(parts) == 3:
             bigrams[f"{parts[0]} {parts[1]}"] = int(parts[2])
     dictionary = frozenset(get_english_words_set(files["word_lists"], lower=True, alpha=True))
-    return Lexicon(speller, bigrams, dictionary)
+    return Lexicon(speller, bigrams, dictionary, _proper_words(files["proper_word_list"]))
+
+
+def _proper_words(word_list: str) -> frozenset[str]:
+    """The words ``word_list`` writes only with a capital ("Swedish", "Monday"), lowercased;
+    a plural of a lowercase word ("Kids", "Miles" as a name) is no proper word."""
+    cased = get_english_words_set([word_list], lower=False, alpha=True)
+    lowercase = {word for word in cased if word.islower()}
+    capital_only = {word.lower() for word in cased if word[:1].isupper()} - lowercase
+    return frozenset(w for w in capital_only if not (w.endswith("s") and (w[:-1] in lowercase or w[:-2] in lowercase)))
 
 
 @lru_cache(maxsize=1)
@@ -202,6 +215,10 @@ class Token:
     #: For a lowercase token: a name right before or after it inside the same sentence (not
     #: one that merely starts the sentence): the token is part of the name ("Justine damond").
     beside_name: bool = False
+    #: ``prev`` / ``next`` joined to the token by spaces alone, in the same phrase: the
+    #: neighbours a bigram may judge it by ("fat [chunko]. Boba" has neither).
+    prev_in_phrase: bool = False
+    next_in_phrase: bool = False
 
 
 def _unknown_tokens(
@@ -244,7 +261,8 @@ def _unknown_tokens(
             continue
         prev = words[i - 1] if i > 0 and "\n" not in gaps[i] else None
         nxt = words[i + 1] if i + 1 < len(words) and "\n" not in gaps[i + 1] else None
-        yield Token(word, start, end, prev, nxt, word.islower() and _beside_name(words, gaps, i, knows))
+        yield Token(word, start, end, prev, nxt, word.islower() and _beside_name(words, gaps, i, knows),
+                    prev is not None and gaps[i].isspace(), nxt is not None and gaps[i + 1].isspace())
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?:;\n\"“”(\[]")
@@ -286,8 +304,8 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
     "withher" are common on the web only as slips.
     """
     s = _settings()["split"]
-    if len(token) < s["min_length"]:
-        return None
+    if len(token) < s["min_length"] or is_loanword(token):
+        return None  # a common word of another language ("oursins") is no run-together
     function_words, prefixes = _split_vocabulary()
     seen = web_zipf(token)
     derived = seen >= _settings()["typo"]["seen_min_zipf"] and is_derived_word(token)
@@ -304,9 +322,25 @@ def _split(token: str, lexicon: Lexicon) -> str | None:
         weakest = min(lexicon.count(left), lexicon.count(right))
         if weakest >= s["min_part_count"] and (best is None or weakest > best[0]):
             best = (weakest, f"{left} {right}")
-    if best is not None and _near_word(token, lexicon):
+    if best is not None and (_near_word(token, lexicon) or _other_cut(token, best[1], lexicon)):
         return None
     return best[1] if best else None
+
+
+def _other_cut(token: str, chosen: str, lexicon: Lexicon) -> bool:
+    """``token`` also reads as a compound of two common content words ("adscan": the writer
+    meant "ad scan", not "ads can"): two readings, so no split. Both words must be common
+    (``[split] compound_reading_min_zipf``) and neither a function word: "forthe" is no
+    "fort he", "challengeswith" no "challenge swith"."""
+    settings = _settings()["split"]
+    least, common = settings["min_part_length"], settings["compound_reading_min_zipf"]
+    function_words, _ = _split_vocabulary()
+    cuts = ((token[:i], token[i:]) for i in range(least, len(token) - least + 1))
+    return any(
+        f"{left} {right}" != chosen
+        and all(part not in function_words and part in lexicon.dictionary and web_zipf(part) >= common for part in (left, right))
+        for left, right in cuts
+    )
 
 
 @lru_cache(maxsize=1)
@@ -356,10 +390,13 @@ def _regional_variant_guard(word: str, candidate: str) -> bool:
 
 
 def _bigram_score(lexicon: Lexicon, token: Token, candidate: str) -> int:
+    """How often ``candidate`` follows and precedes the token's neighbours in its phrase
+    (symspellpy's bigram counts); a neighbour across punctuation ("so [purty]! As") is
+    another phrase and says nothing."""
     score = 0
-    if token.prev:
+    if token.prev and token.prev_in_phrase:
         score += lexicon.bigrams.get(f"{token.prev.lower()} {candidate}", 0)
-    if token.next:
+    if token.next and token.next_in_phrase:
         score += lexicon.bigrams.get(f"{candidate} {token.next.lower()}", 0)
     return score
 
@@ -428,7 +465,11 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     s = _settings()["typo"]
     word = token.text
     near = lexicon.common_neighbours(word)
-    candidates = [c for c in near if slip_kind(word, c.term) is not None and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)]
+    candidates = [
+        c for c in near
+        if c.term not in lexicon.proper and slip_kind(word, c.term) is not None
+        and _plausible_typo(word, c.term) and not _regional_variant_guard(word, c.term)
+    ]
     candidates.sort(key=lambda c: (-c.count, c.term))
     if not candidates:
         return None
@@ -453,6 +494,12 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
     if context[chosen] == 0 and (_looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel"):
         return None  # a word-like token, or a slip by ear, needs its neighbours to back the correction
     return chosen
+
+
+def _abbreviation(word: str) -> bool:
+    """A token without a vowel ("smth", "mgmt", "bldg", "pls") is an abbreviation or a code
+    the writer typed on purpose, not a word with one slip."""
+    return not any(ch in _settings()["typo"]["vowels"] for ch in word.lower())
 
 
 def _seen_compound(word: str, lexicon: Lexicon) -> bool:
@@ -536,10 +583,17 @@ class _Lines:
         return self._of_line("label", token, label)
 
     def in_quote(self, token: Token) -> bool:
-        """Inside quotation marks on its line: a quote keeps the speaker's words as said
-        ("we ain't buyin it"), a quoted nickname or foreign phrase as written."""
-        quotes = self._of_line("quotes", token, lambda start, end: [m.span() for m in _QUOTED.finditer(self._text, start, end)])
-        return any(a < token.start < b for a, b in quotes)
+        """Inside a short quotation on its line (at most ``[typo] quote_max_words`` words):
+        a quoted nickname, term, title or foreign phrase ("mkono wa damu"), or a speaker's
+        words as said ("we ain't buyin it"), kept as written. A longer quote is reported
+        speech, a sentence the reporter typed: a slip there is a slip like any other."""
+        most = _settings()["typo"]["quote_max_words"]
+
+        def short_quotes(start: int, end: int) -> list[tuple[int, int]]:
+            spans = (m.span() for m in _QUOTED.finditer(self._text, start, end))
+            return [(a, b) for a, b in spans if len(self._text[a:b].split()) <= most]
+
+        return any(a < token.start < b for a, b in self._of_line("quotes", token, short_quotes))
 
     def in_code(self, token: Token) -> bool:
         def code(start: int, end: int) -> bool:
@@ -702,18 +756,26 @@ def _most_frequent(passing: Sequence[tuple[int, str]]) -> str | None:
 
 def _out_of_reach(token: Token, lexicon: Lexicon, lines: _Lines, min_line_words: int) -> bool:
     """Where the typo rule mends no token, because the writer may well mean it as written:
-    in code; in a list item, heading or label (a line of fewer than ``min_line_words`` words
-    and no sentence end: "Sunglasses ( goodr for life!)");
-    inside a name ("Justine damond"); inside quotation marks (someone's words as said, a
-    quoted nickname or foreign phrase); or beside another unknown lowercase word (garbled,
-    foreign or jargon: "cybe rattack", "fdisk, gdisk", "manteb tenan")."""
+    in code; a short token or the first word of a list item, heading or label (a line of
+    fewer than ``min_line_words`` words and no sentence end: "Sunglasses ( goodr for
+    life!)"); inside a short quotation (a quoted nickname, term or foreign phrase, words as
+    said); or beside another unknown lowercase word (garbled, foreign or jargon: "cybe
+    rattack", "fdisk, gdisk", "manteb tenan"). (Inside a name, "Justine damond", is judged
+    once the fix is known: :func:`_decide`.)"""
     return (
         lines.in_code(token)
-        or lines.is_label(token, min_line_words)
-        or token.beside_name
+        or (lines.is_label(token, min_line_words) and _short_or_first(token))
         or lines.in_quote(token)
         or _beside_unknown(token, lexicon)
     )
+
+
+def _short_or_first(token: Token) -> bool:
+    """In a label line (a list item, heading or caption), the tokens left alone: a short one
+    (fewer than ``[typo] label_min_length`` letters: names, brands and codes live there:
+    "goodr", "kalio") or the line's first word (a heading may have lost its drop cap:
+    "nformation to Give Your Caterer")."""
+    return len(token.text) < _settings()["typo"]["label_min_length"] or token.prev is None
 
 
 def _beside_unknown(token: Token, lexicon: Lexicon) -> bool:
@@ -743,9 +805,11 @@ def _decide(
             if _beside_unknown(token, lexicon) or (len(word) >= typo["min_length"] and _correct(token, lexicon)):
                 return None  # garbled around it, or two readings ("ofen": "of en" or "often"): no edit
             return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
-        if len(word) < typo["min_length"] or _split_word(token, lexicon) or _out_of_reach(token, lexicon, lines, typo["min_line_words"]):
+        if len(word) < typo["min_length"] or _abbreviation(word) or _split_word(token, lexicon) or _out_of_reach(token, lexicon, lines, typo["min_line_words"]):
             return None
         fixed = _correct(token, lexicon)
+        if fixed and token.beside_name and web_zipf(fixed) < typo["name_part_max_zipf"]:
+            return None  # part of the name ("Justine damond"), unless the fix is one of the commonest words
         if fixed and _run_together_reading(word, lexicon):
             return None  # two readings: "interms" may be "in terms" (a prefix and a word, never split) or "interns"
         return ProposedEdit(0, 0, fixed, "typo", "typo.edit_distance_1") if fixed else None
@@ -773,6 +837,18 @@ def _candidate_words(words: Iterable[str], lexicon: Lexicon) -> set[str]:
     never = _never_correct()
     longest = _settings()["guards"]["max_length"]
     return {w for w in unknown if len(w) <= longest and "'" not in w and "’" not in w and w.lower() not in never}
+
+
+def _jargon_page(counts: Counter[str], unknown: Collection[str]) -> bool:
+    """A page on which many of the distinct lowercase words are unknown to the dictionaries
+    (at least ``[typo] jargon_min_unknown`` of them, and ``jargon_min_share`` of all): code,
+    a technical field, another language or slang. Its unknown words are the field's terms
+    ("rustix", "upserts", "m68k"), not slips, so no typo or split is made there."""
+    settings = _settings()["typo"]
+    least = settings["min_length"]
+    lowercase = [word for word in counts if len(word) >= least and word.isalpha() and word.islower()]
+    strange = sum(1 for word in lowercase if word in unknown)
+    return strange >= settings["jargon_min_unknown"] and strange >= settings["jargon_min_share"] * len(lowercase)
 
 
 def _case_blind_counts(counts: Counter[str], words: Iterable[str]) -> Counter[str]:
@@ -826,20 +902,22 @@ def repair_typos(
     # Each distinct word is judged once; most words of a document recur.
     counts = Counter(words)
     candidates = _candidate_words(counts, lexicon)
+    if _jargon_page(counts, candidates):
+        candidates = {word for word in candidates if not word.islower()}  # its unknown words are terms, not slips
     in_doc = _case_blind_counts(counts, candidates)
     # The run profile already counts this document; without one, the document stands alone.
     evidence = profile if profile is not None else _DocumentEvidence(words, gaps, counts)
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
     proposed: list[ProposedEdit] = []
-    decided: dict[tuple[str, str | None, str | None, int, bool, bool], ProposedEdit | None] = {}
+    decided: dict[tuple[str, str | None, str | None, bool, bool, int, bool, bool], ProposedEdit | None] = {}
     lines = _Lines(text)
     for token in _unknown_tokens(text, words, gaps, candidates, lexicon.knows, skip):
         # A decision depends on the word and its neighbours, and for a lowercase word also
         # on its line (the code-line guard): those are keyed by where their line starts.
         line = lines.start_of(token.start) if token.text.islower() else -1
         quoted = token.text.islower() and lines.in_quote(token)
-        key = (token.text, token.prev, token.next, line, token.beside_name, quoted)
+        key = (token.text, token.prev, token.next, token.prev_in_phrase, token.next_in_phrase, line, token.beside_name, quoted)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, lines)
         edit = decided[key]
