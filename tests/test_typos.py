@@ -163,3 +163,39 @@ def test_a_lowercase_word_beside_a_name_is_part_of_it_unless_the_fix_is_a_common
     assert edits("If you don't want to adopt a full engine like CedarDB rihgt away, nesting systems can be a good start.") == [
         ("typo", "rihgt", "right")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one letter more than a word, still reading as English: a coinage, slang or a trade term
+        "On the far end of the pork knuckle constitution spectrum, you've got fat chunko. We followed dinner with bubble tea.",
+        "The next step is to wire the system components together according to your planset before the inspection day.",
+        # a word the writer glosses is meant: a pun, a loanword explained
+        "you must not think I am attempting to ridicul (de sac!) you or to be smart, but I am so disturbed by it all.",
+        "Chef Hugo Ortega brought street tacos, tamale and elotes (grilled corn) to the forefront of the menu this year.",
+        # an item of a list (a line of up to 15 words without a sentence end): a brand, not "nose"
+        "UL repair kit (tent split covered in duct tape and noso patch or two)\nPillow (meh, often I do not bring)\n",
+        # a run-together the web writes as one word (a brand)
+        "No socks, left side, one foot out, mypillow, noise machine and the ceiling fan set to helicopter mode.",
+    ],
+)
+def test_coinages_glossed_words_list_items_and_web_words_stay(text):
+    assert edits(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, fixed",
+    [
+        # the cluster a stray key leaves ("ncj", "cjh") is no English word
+        ("The company plans to launcjh the new service across the region next month, a spokeswoman said.", ("launcjh", "launch")),
+        # a German word, but far rarer there than "markets" is in English: a slip
+        ("Prices in the local markts rose sharply last year, and the council expects them to climb again.", ("markts", "markets")),
+        # "at king" is never written: only the slip is left
+        ("She said the team is atking the lead in the negotiations with the union over the new contract.", ("atking", "taking")),
+        # a parenthesis that opens on a function word is an aside, not a gloss
+        ("The comittee (which meets on Fridays) approved the budget for the new library after a long debate.", ("comittee", "committee")),
+    ],
+)
+def test_slips_beside_those_shapes_are_still_mended(text, fixed):
+    assert edits(text) == [("typo", *fixed)]

@@ -9,21 +9,31 @@ new form; when in doubt, the text stays.
   words however rare (Webster's Second and GCIDE: "balk", "faery", "incompliant"), or
   common on the English web (wordfreq); nor is a common word of another language ("venha",
   "elotes": a loanword or a foreign quote).
-* No lowercase token is mended where the writer may mean it as written: in code, in a list
-  item, heading or label (a short line with no sentence end), inside a name, inside
-  quotation marks, beside another unknown word (garbled, foreign or jargon), or glued to an
-  apostrophe ("killin'") or a host name ("artmann.se").
+* No lowercase token is mended where the writer may mean it as written: in code; a short
+  token or the first word of a list item, heading or label (a line of up to 15 words with
+  no sentence end); inside a name; inside a short quotation (a nickname, term or phrase as
+  said; reported speech is mended); beside another unknown word (garbled, foreign or
+  jargon); before a gloss ("ridicul (de sac!)"); without a vowel ("smth"); glued to an
+  apostrophe ("killin'") or a host name ("artmann.se"); nor anywhere on a jargon page (a
+  fifth of its distinct lowercase words unknown: code, a field's terms).
 * ``split``: a long lowercase token unknown to the dictionary that is exactly two frequent
   words run together, one a function word ("theirinterests" -> "their interests"); never a
-  prefix and a word ("incompliant"), never a token one edit from a common word ("attension"
-  is "attention" misspelt, not "at tension").
+  prefix and a word ("incompliant", "onchain"), never a token one edit from a common word
+  ("attension" is "attention" misspelt, not "at tension"), one that also reads as two
+  common content words ("adscan": "ad scan"), a word the web writes ("mypillow") or a
+  common word of another language ("oursins"). When the token is also one slip from a
+  word, the split wins only if it is no phrase ever written ("atking" is "taking").
 * ``typo``: a lowercase token unknown to the dictionary, not used again in the document
   (in any case) or the run, with one common dictionary word at edit distance 1 that a
   keyboard slip explains (a letter dropped, two swapped, a neighbouring key hit instead or
   as well) and that is clearly better than the other slips, by frequency or in context
-  (bigrams), and than every other word one edit away ("stea" may be "steam" as well as
-  "steal"): "againt" -> "against". Regional spellings, derived forms, compounds the web
-  uses ("firewalk") and word-like tokens without context support stay.
+  (bigrams of the neighbours in the same phrase), and than every other word one edit away
+  ("stea" may be "steam" as well as "steal"): "againt" -> "against". Never to a word
+  written only with a capital ("sweedish" is not "swedish"). Regional spellings, derived
+  forms, compounds the web uses ("firewalk"), loanwords about as common in their language
+  as the fix in English ("elotes"), and word-like tokens without context support (a word
+  the web uses, a derived form, a slip by ear, a short word plus a letter that still reads
+  as English: "chunko") stay.
 * ``name_variant``: a capitalised token unknown to the dictionary and rare on the web, whose
   spelling at edit distance 1 dominates in the run in the same full name (with each
   capitalised neighbour: "Vladmir Putin" -> "Vladimir Putin" when the run says "Vladimir
@@ -81,6 +91,9 @@ class Lexicon:
     #: a proper noun or adjective, never the fix of a lowercase token ("sweedish" ->
     #: "swedish" would still be wrong).
     proper: frozenset[str] = frozenset()
+    #: The letter trigrams (with "^" and "$" at the word's edges) that many common English
+    #: words contain: a token made only of them reads as English (:func:`_reads_as_english`).
+    common_trigrams: frozenset[str] = frozenset()
     #: :meth:`_knows`, memoised (bounded): the scan and the typo step ask about every
     #: distinct word of every document, and most words recur across documents.
     knows: Callable[[str], bool] = field(init=False, repr=False, compare=False)
@@ -135,13 +148,32 @@ def is_loanword(word: str) -> bool:
     return any(zipf_frequency(word, lang) >= settings["loanword_min_zipf"] for lang in settings["loanword_languages"])
 
 
+def _loanword_for(word: str, candidate: str) -> bool:
+    """``word`` is a common word of another language (:func:`is_loanword`) about as common
+    there as ``candidate`` is in English (within ``[typo] loanword_margin`` Zipf): the
+    writer more likely used that word ("elotes" beside "elites") than misspelt a much
+    commoner English one ("markts", German, is "markets" misspelt)."""
+    if not is_loanword(word):
+        return False
+    settings = _settings()["typo"]
+    foreign = max(zipf_frequency(word, lang) for lang in settings["loanword_languages"])
+    return foreign >= web_zipf(candidate) - settings["loanword_margin"]
+
+
 @lru_cache(maxsize=50_000)
 def derivations(word: str) -> tuple[tuple[str, str], ...]:
     """The ways ``word`` is a known word with a productive prefix or suffix ("uncited",
     "bursty", "repotting", "shriller"): ("prefix", rest) or ("suffix", the known stem: "racy"
     for "raciest", "shop" for "shopper")."""
     rules = _settings()["typo"]["derivation"]
-    known = english_lexicon().knows
+    least, lexicon = rules["min_stem_zipf"], english_lexicon()
+
+    def known(stem: str) -> bool:
+        """A word the web writes often enough that is in the dictionary or common in the
+        frequency list ("frisky", "barf"): not a stray entry of either ("hure" in "hurs"),
+        nor a common misspelling ("seperate" in "seperately")."""
+        return web_zipf(stem) >= least and (stem in lexicon.dictionary or lexicon.count(stem) >= _settings()["typo"]["min_candidate_count"])
+
     min_stem = rules["min_stem_length"]
     found: list[tuple[str, str]] = []
     for prefix in rules["prefixes"]:
@@ -188,7 +220,27 @@ def english_lexicon() -> Lexicon:
         if len(parts) == 3:
             bigrams[f"{parts[0]} {parts[1]}"] = int(parts[2])
     dictionary = frozenset(get_english_words_set(files["word_lists"], lower=True, alpha=True))
-    return Lexicon(speller, bigrams, dictionary, _proper_words(files["proper_word_list"]))
+    return Lexicon(speller, bigrams, dictionary, _proper_words(files["proper_word_list"]), _common_trigrams(speller.words))
+
+
+def _common_trigrams(words: dict[str, int]) -> frozenset[str]:
+    """The letter trigrams in at least ``[typo.phonotactics] min_words`` of the frequency
+    list's words seen ``min_count`` times or more (about 0.3 s, once per process)."""
+    rules = _settings()["typo"]["phonotactics"]
+    seen: Counter[str] = Counter()
+    for word, count in words.items():
+        if count >= rules["min_count"] and word.isalpha():
+            edged = f"^{word}$"
+            seen.update({edged[i : i + 3] for i in range(len(edged) - 2)})
+    return frozenset(gram for gram, n in seen.items() if n >= rules["min_words"])
+
+
+def _reads_as_english(word: str, lexicon: Lexicon) -> bool:
+    """Every three-letter run of ``word`` (edges included) is common in English words: the
+    token is pronounceable English ("chunko", "planset"), not the cluster a stray key
+    leaves ("launcjh", "pkoints")."""
+    edged = f"^{word.lower()}$"
+    return all(edged[i : i + 3] in lexicon.common_trigrams for i in range(len(edged) - 2))
 
 
 def _proper_words(word_list: str) -> frozenset[str]:
@@ -377,7 +429,7 @@ def _plausible_typo(word: str, candidate: str) -> bool:
     if any(word == candidate + suffix for suffix in guards["inflection_suffixes"]):
         return False
     lowered = word.lower()
-    if is_loanword(lowered) or (web_zipf(lowered) >= guards["seen_min_zipf"] and is_derived_word(lowered, candidate)):
+    if _loanword_for(lowered, candidate) or (web_zipf(lowered) >= guards["seen_min_zipf"] and is_derived_word(lowered, candidate)):
         return False
     return web_zipf(candidate) - web_zipf(word.lower()) >= guards["min_zipf_gain"]
 
@@ -491,9 +543,22 @@ def _correct(token: Token, lexicon: Lexicon) -> str | None:
         return None  # another word one edit away is as likely what was meant
     if _seen_compound(word.lower(), lexicon):
         return None  # a compound the web uses ("firewalk", "hardcode")
-    if context[chosen] == 0 and (_looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel"):
+    if context[chosen] == 0 and (
+        _looks_deliberate(word, chosen) or slip_kind(word, chosen) == "vowel" or (_stray_letter(word, chosen) and _reads_as_english(word, lexicon))
+    ):
         return None  # a word-like token, or a slip by ear, needs its neighbours to back the correction
     return chosen
+
+
+def _stray_letter(word: str, candidate: str) -> bool:
+    """A short token that is the candidate plus one letter that is no doubling ("chunko",
+    "planset", "upserts"). When it still reads as English (:func:`_reads_as_english`) it
+    is as often a coinage, a brand or a term built on the word as a slip, so its neighbours
+    must back the correction. (A doubled letter, "sleeep", is a slip.)"""
+    if len(word) != len(candidate) + 1 or len(word) > _settings()["typo"]["stray_letter_max_length"]:
+        return False
+    i = next((k for k, (a, b) in enumerate(zip(word, candidate)) if a != b), len(candidate))
+    return word[i] not in (word[i - 1 : i] + word[i + 1 : i + 2])
 
 
 def _abbreviation(word: str) -> bool:
@@ -529,6 +594,11 @@ def _split_word(token: Token, lexicon: Lexicon) -> bool:
         if piece and len(piece) <= longest and piece.isalpha() and lexicon.knows(joined.lower()):
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _gloss() -> re.Pattern[str]:
+    return re.compile(_settings()["typo"]["gloss"])
 
 
 @lru_cache(maxsize=1)
@@ -594,6 +664,12 @@ class _Lines:
             return [(a, b) for a, b in spans if len(self._text[a:b].split()) <= most]
 
         return any(a < token.start < b for a, b in self._of_line("quotes", token, short_quotes))
+
+    def glossed(self, token: Token) -> bool:
+        """The token is followed by a gloss: a parenthesis opening on a lowercase word
+        ("ridicul (de sac!)", "elotes (grilled corn)") or ", or" and one ("oursins, or sea
+        urchins"). A word the writer explains is a term, a loanword or a pun they mean."""
+        return _gloss().match(self._text, token.end) is not None
 
     def in_code(self, token: Token) -> bool:
         def code(start: int, end: int) -> bool:
@@ -766,6 +842,7 @@ def _out_of_reach(token: Token, lexicon: Lexicon, lines: _Lines, min_line_words:
         lines.in_code(token)
         or (lines.is_label(token, min_line_words) and _short_or_first(token))
         or lines.in_quote(token)
+        or lines.glossed(token)
         or _beside_unknown(token, lexicon)
     )
 
@@ -802,9 +879,13 @@ def _decide(
             return None
         split = _split(word, lexicon)
         if split:
-            if _beside_unknown(token, lexicon) or (len(word) >= typo["min_length"] and _correct(token, lexicon)):
-                return None  # garbled around it, or two readings ("ofen": "of en" or "often"): no edit
-            return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
+            if _beside_unknown(token, lexicon):
+                return None  # garbled around it
+            if not (len(word) >= typo["min_length"] and _correct(token, lexicon)):
+                return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
+            if lexicon.bigrams.get(split, 0):
+                return None  # two readings ("offeds": "of feds" or "offers"): no edit
+            # the two words are never written together ("atking": "at king"): only the slip is left
         if len(word) < typo["min_length"] or _abbreviation(word) or _split_word(token, lexicon) or _out_of_reach(token, lexicon, lines, typo["min_line_words"]):
             return None
         fixed = _correct(token, lexicon)
@@ -910,13 +991,13 @@ def repair_typos(
     corpus_unknown = profile.unknown_lower if profile is not None else Counter()
 
     proposed: list[ProposedEdit] = []
-    decided: dict[tuple[str, str | None, str | None, bool, bool, int, bool, bool], ProposedEdit | None] = {}
+    decided: dict[tuple[str, str | None, str | None, bool, bool, int, bool, Any], ProposedEdit | None] = {}
     lines = _Lines(text)
     for token in _unknown_tokens(text, words, gaps, candidates, lexicon.knows, skip):
         # A decision depends on the word and its neighbours, and for a lowercase word also
         # on its line (the code-line guard): those are keyed by where their line starts.
         line = lines.start_of(token.start) if token.text.islower() else -1
-        quoted = token.text.islower() and lines.in_quote(token)
+        quoted = token.text.islower() and (lines.in_quote(token), lines.glossed(token))
         key = (token.text, token.prev, token.next, token.prev_in_phrase, token.next_in_phrase, line, token.beside_name, quoted)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, lines)
