@@ -997,8 +997,9 @@ def repair_typos(
         # A decision depends on the word and its neighbours, and for a lowercase word also
         # on its line (the code-line guard): those are keyed by where their line starts.
         line = lines.start_of(token.start) if token.text.islower() else -1
-        quoted = token.text.islower() and (lines.in_quote(token), lines.glossed(token))
-        key = (token.text, token.prev, token.next, token.prev_in_phrase, token.next_in_phrase, line, token.beside_name, quoted)
+        # ... and on whether it stands in a short quote or before a gloss.
+        setting = (lines.in_quote(token), lines.glossed(token)) if token.text.islower() else None
+        key = (token.text, token.prev, token.next, token.prev_in_phrase, token.next_in_phrase, line, token.beside_name, setting)
         if key not in decided:
             decided[key] = _decide(token, options, in_doc, corpus_unknown, evidence, lexicon, lines)
         edit = decided[key]
