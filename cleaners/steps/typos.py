@@ -140,12 +140,16 @@ def web_zipf(word: str) -> float:
 
 
 @lru_cache(maxsize=50_000)
+def foreign_zipf(word: str) -> float:
+    """``word``'s highest Zipf frequency in the ``[typo] loanword_languages``."""
+    return max(zipf_frequency(word, lang) for lang in _settings()["typo"]["loanword_languages"])
+
+
 def is_loanword(word: str) -> bool:
     """A common word (Zipf >= ``loanword_min_zipf``) in one of ``loanword_languages``:
     a loanword ("crema", "terroir") or a word of a foreign sentence quoted in an English
     page ("venha", "digitali"), never an English slip."""
-    settings = _settings()["typo"]
-    return any(zipf_frequency(word, lang) >= settings["loanword_min_zipf"] for lang in settings["loanword_languages"])
+    return foreign_zipf(word) >= _settings()["typo"]["loanword_min_zipf"]
 
 
 def _loanword_for(word: str, candidate: str) -> bool:
@@ -153,11 +157,7 @@ def _loanword_for(word: str, candidate: str) -> bool:
     there as ``candidate`` is in English (within ``[typo] loanword_margin`` Zipf): the
     writer more likely used that word ("elotes" beside "elites") than misspelt a much
     commoner English one ("markts", German, is "markets" misspelt)."""
-    if not is_loanword(word):
-        return False
-    settings = _settings()["typo"]
-    foreign = max(zipf_frequency(word, lang) for lang in settings["loanword_languages"])
-    return foreign >= web_zipf(candidate) - settings["loanword_margin"]
+    return is_loanword(word) and foreign_zipf(word) >= web_zipf(candidate) - _settings()["typo"]["loanword_margin"]
 
 
 @lru_cache(maxsize=50_000)
@@ -219,8 +219,11 @@ def english_lexicon() -> Lexicon:
         parts = line.split(" ")
         if len(parts) == 3:
             bigrams[f"{parts[0]} {parts[1]}"] = int(parts[2])
-    dictionary = frozenset(get_english_words_set(files["word_lists"], lower=True, alpha=True))
-    return Lexicon(speller, bigrams, dictionary, _proper_words(files["proper_word_list"]), _common_trigrams(speller.words))
+    # Each list is read once, with its capitals: the dictionary is their lowercase union,
+    # the proper words come from the capitals of one of them.
+    cased = {name: get_english_words_set([name], lower=False, alpha=True) for name in files["word_lists"]}
+    dictionary = frozenset(word.lower() for words in cased.values() for word in words)
+    return Lexicon(speller, bigrams, dictionary, _proper_words(cased[files["proper_word_list"]]), _common_trigrams(speller.words))
 
 
 def _common_trigrams(words: dict[str, int]) -> frozenset[str]:
@@ -243,10 +246,10 @@ def _reads_as_english(word: str, lexicon: Lexicon) -> bool:
     return all(edged[i : i + 3] in lexicon.common_trigrams for i in range(len(edged) - 2))
 
 
-def _proper_words(word_list: str) -> frozenset[str]:
-    """The words ``word_list`` writes only with a capital ("Swedish", "Monday"), lowercased;
-    a plural of a lowercase word ("Kids", "Miles" as a name) is no proper word."""
-    cased = get_english_words_set([word_list], lower=False, alpha=True)
+def _proper_words(cased: Collection[str]) -> frozenset[str]:
+    """The words a word list (``cased``, with its capitals) writes only with a capital
+    ("Swedish", "Monday"), lowercased; a plural of a lowercase word ("Kids", "Miles" as a
+    name) is no proper word."""
     lowercase = {word for word in cased if word.islower()}
     capital_only = {word.lower() for word in cased if word[:1].isupper()} - lowercase
     return frozenset(w for w in capital_only if not (w.endswith("s") and (w[:-1] in lowercase or w[:-2] in lowercase)))
@@ -878,17 +881,19 @@ def _decide(
         if in_doc[word.lower()] > typo["max_document_count"] or corpus_unknown[word] > typo["max_corpus_count"]:
             return None
         split = _split(word, lexicon)
+        slip = None
         if split:
             if _beside_unknown(token, lexicon):
                 return None  # garbled around it
-            if not (len(word) >= typo["min_length"] and _correct(token, lexicon)):
+            slip = _correct(token, lexicon) if len(word) >= typo["min_length"] else None
+            if slip is None:
                 return ProposedEdit(0, 0, split, "split", "split.frequent_parts")
             if lexicon.bigrams.get(split, 0):
                 return None  # two readings ("offeds": "of feds" or "offers"): no edit
             # the two words are never written together ("atking": "at king"): only the slip is left
         if len(word) < typo["min_length"] or _abbreviation(word) or _split_word(token, lexicon) or _out_of_reach(token, lexicon, lines, typo["min_line_words"]):
             return None
-        fixed = _correct(token, lexicon)
+        fixed = slip or _correct(token, lexicon)  # judged once: a token with a split reading was judged above
         if fixed and token.beside_name and web_zipf(fixed) < typo["name_part_max_zipf"]:
             return None  # part of the name ("Justine damond"), unless the fix is one of the commonest words
         if fixed and _run_together_reading(word, lexicon):
